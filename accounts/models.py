@@ -1,0 +1,128 @@
+"""Users, assets, balances and the ledger that explains every balance change.
+
+A `Balance` row always equals the sum of the user's `LedgerEntry` rows for that asset
+(`accounts.selectors.ledger_mismatches` checks it). Both are written only by the engine worker
+(shared/ARCHITECTURE.md decision 1); admin shows them read-only.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from accounts.money import MoneyField
+
+
+class User(AbstractUser):
+    """The exchange's user. Custom from the first migration so fields can be added later."""
+
+    class Meta:
+        db_table = "accounts_user"
+
+
+class Asset(models.Model):
+    code = models.CharField(max_length=12, unique=True, help_text="Ticker, e.g. BTC, USD.")
+    name = models.CharField(max_length=64, blank=True)
+    display_precision = models.PositiveSmallIntegerField(default=8, help_text="Decimals shown in the UI.")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Balance(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="balances")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="balances")
+    free = MoneyField(default=0)
+    locked = MoneyField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user_id", "asset__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "asset"], name="balance_one_per_user_asset"),
+            models.CheckConstraint(condition=Q(free__gte=0), name="balance_free_not_negative"),
+            models.CheckConstraint(condition=Q(locked__gte=0), name="balance_locked_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.asset}: {self.free} free, {self.locked} locked"
+
+
+class LedgerReason(models.TextChoices):
+    DEPOSIT = "DEPOSIT"
+    WITHDRAWAL = "WITHDRAWAL"
+    ORDER_HOLD = "ORDER_HOLD"
+    ORDER_RELEASE = "ORDER_RELEASE"
+    TRADE = "TRADE"
+    FEE = "FEE"
+    ADJUSTMENT = "ADJUSTMENT"
+
+
+class LedgerEntry(models.Model):
+    """One immutable balance change. `operation_id` makes deposits and staff adjustments idempotent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="ledger")
+    delta_free = MoneyField()
+    delta_locked = MoneyField()
+    reason = models.CharField(max_length=16, choices=LedgerReason.choices)
+    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    trade_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    operation_id = models.CharField(max_length=64, blank=True, default="")
+    note = models.CharField(max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["user", "asset", "id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation_id", "user", "asset"],
+                condition=~Q(operation_id=""),
+                name="ledger_operation_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.user} {self.asset} free {self.delta_free:+} locked {self.delta_locked:+}"
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "READ"
+    TRADE = "TRADE"
+
+
+class ApiKey(models.Model):
+    """A key for signed requests. The secret is kept Fernet-encrypted (see accounts/api_keys.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    label = models.CharField(max_length=64, blank=True, default="")
+    key = models.CharField(max_length=64, unique=True, help_text="Public key id, sent as X-QX-APIKEY.")
+    secret_encrypted = models.TextField()
+    can_read = models.BooleanField(default=True)
+    can_trade = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user})"
+
+    @property
+    def scopes(self) -> list[str]:
+        return [s for s, ok in ((ApiKeyScope.READ, self.can_read), (ApiKeyScope.TRADE, self.can_trade)) if ok]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,56 @@
+"""Reads of accounts data."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from accounts.models import Balance, LedgerEntry, User
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    """A balance row that differs from the sum of its ledger entries."""
+
+    user_id: int
+    asset: str
+    free: Decimal
+    locked: Decimal
+    ledger_free: Decimal
+    ledger_locked: Decimal
+
+
+def ledger_mismatches(*, user: User | None = None) -> list[LedgerMismatch]:
+    """Every (user, asset) whose Balance differs from the sum of its LedgerEntry rows.
+
+    An empty list proves that each balance is explained by its ledger. Pass `user` to check one
+    user only. Sums run in SQL on integer atoms, so they are exact on SQLite and PostgreSQL.
+    """
+    balances = Balance.objects.all()
+    entries = LedgerEntry.objects.all()
+    if user is not None:
+        balances = balances.filter(user=user)
+        entries = entries.filter(user=user)
+    zero = Decimal(0)
+    sums = {
+        (row["user_id"], row["asset__code"]): (row["free"] or zero, row["locked"] or zero)
+        for row in entries.values("user_id", "asset__code").annotate(
+            free=Sum("delta_free"), locked=Sum("delta_locked")
+        )
+    }
+    rows = {(b.user_id, b.asset.code): (b.free, b.locked) for b in balances.select_related("asset")}
+    mismatches = []
+    for key in sorted(rows.keys() | sums.keys()):
+        free, locked = rows.get(key, (zero, zero))
+        ledger_free, ledger_locked = sums.get(key, (zero, zero))
+        if (free, locked) != (ledger_free, ledger_locked):
+            mismatches.append(LedgerMismatch(key[0], key[1], free, locked, ledger_free, ledger_locked))
+    return mismatches
+
+
+def balance_list(*, user: User) -> QuerySet[Balance]:
+    return Balance.objects.filter(user=user).select_related("asset").order_by("asset__code")
+
+
+def ledger_list(*, user: User) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(user=user).select_related("asset").order_by("-id")

@@ -1,0 +1,90 @@
+"""Balances change only with a ledger entry, and the sum of entries equals the balance."""
+
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Balance, LedgerEntry
+from accounts.selectors import ledger_mismatches
+from accounts.services import InsufficientFunds, OperationConflict, balance_adjust
+from tests.factories import make_asset, make_user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def adjust(user, amount, op, reason="ADJUSTMENT", code="USD"):
+    return balance_adjust(user=user, asset=make_asset(code), amount=Decimal(amount), reason=reason, operation_id=op)
+
+
+def test_credit_writes_balance_and_one_ledger_entry():
+    user = make_user()
+    result = adjust(user, "100.5", "op-1", reason="DEPOSIT")
+    assert result.created
+    balance = Balance.objects.get(user=user)
+    assert (balance.free, balance.locked) == (Decimal("100.5"), Decimal(0))
+    entry = LedgerEntry.objects.get(user=user)
+    assert (entry.delta_free, entry.reason, entry.operation_id) == (Decimal("100.5"), "DEPOSIT", "op-1")
+
+
+def test_same_operation_id_applies_once():
+    user = make_user()
+    adjust(user, "10", "op-1")
+    again = adjust(user, "10", "op-1")
+    assert not again.created
+    assert Balance.objects.get(user=user).free == Decimal("10")
+    assert LedgerEntry.objects.filter(user=user).count() == 1
+
+
+def test_same_operation_id_with_another_amount_is_a_conflict_and_writes_nothing():
+    user = make_user()
+    adjust(user, "10", "op-1")
+    with pytest.raises(OperationConflict):
+        adjust(user, "11", "op-1")
+    assert Balance.objects.get(user=user).free == Decimal("10")
+    assert LedgerEntry.objects.count() == 1
+
+
+def test_debit_beyond_free_balance_is_refused_and_writes_nothing():
+    user = make_user()
+    adjust(user, "5", "op-1")
+    with pytest.raises(InsufficientFunds):
+        adjust(user, "-5.00000001", "op-2")
+    assert Balance.objects.get(user=user).free == Decimal("5")
+    assert LedgerEntry.objects.count() == 1
+
+
+def test_debit_within_free_balance_is_applied():
+    user = make_user()
+    adjust(user, "5", "op-1")
+    adjust(user, "-2.5", "op-2", reason="WITHDRAWAL")
+    assert Balance.objects.get(user=user).free == Decimal("2.5")
+
+
+def test_only_deposit_withdrawal_and_adjustment_are_accepted():
+    with pytest.raises(ValueError):
+        adjust(make_user(), "5", "op-1", reason="TRADE")
+    assert not LedgerEntry.objects.exists()
+
+
+def test_ledger_sums_equal_balances_after_many_changes():
+    alice, bob = make_user(), make_user()
+    for i, amount in enumerate(["1", "0.00000001", "12345678901.12345678", "-0.5"]):
+        adjust(alice, amount, f"a{i}", code="BTC")
+        adjust(bob, amount, f"b{i}", code="BTC")
+    assert ledger_mismatches() == []
+    assert ledger_mismatches(user=alice) == []
+
+
+def test_a_balance_edited_behind_the_ledger_is_reported():
+    alice = make_user()
+    adjust(alice, "3", "op-1")
+    Balance.objects.filter(user=alice).update(free=Decimal("4"))
+    [mismatch] = ledger_mismatches()
+    assert (mismatch.user_id, mismatch.asset, mismatch.free, mismatch.ledger_free) == (
+        alice.pk, "USD", Decimal("4"), Decimal("3"))
+
+
+def test_a_ledger_entry_without_a_balance_row_is_reported():
+    alice = make_user()
+    LedgerEntry.objects.create(user=alice, asset=make_asset("ETH"), delta_free=1, delta_locked=0, reason="DEPOSIT")
+    assert [m.asset for m in ledger_mismatches(user=alice)] == ["ETH"]

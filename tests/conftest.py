@@ -1,0 +1,60 @@
+"""Test-wide fixtures: real services (PostgreSQL, Redis) and small factories.
+
+Locally a missing service skips the tests that need it, with a clear message; in CI (CI=true) it is
+a failure, so a green CI run means those tests really ran.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_URL = os.environ.get("QX_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/quantx")
+REDIS_URL = os.environ.get("QX_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def service_reachable(url: str) -> bool:
+    parts = urlparse(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, url: str) -> None:
+    """Skip (locally) or fail (CI) when a service the test needs is down."""
+    if service_reachable(url):
+        return
+    message = f"{name} is not reachable at {url}; start it (see README 'Services')"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql") and not service_reachable(settings.DATABASE_URL):
+        message = f"PostgreSQL pass: server not reachable at {settings.DATABASE_URL}"
+        pytest.exit(message, returncode=1 if IN_CI else 0)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_service("Redis", REDIS_URL)
+    return REDIS_URL
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    require_service("PostgreSQL", POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests render pages without running collectstatic first."""
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
