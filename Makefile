@@ -32,7 +32,7 @@ test-sqlite: venv
 	$(PY) -m pytest -q
 
 test-postgres: venv
-	DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "postgres or redis"
+	DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) QX_ENGINE_EMBEDDED=true $(PY) -m pytest -q -m "postgres or redis"
 
 lint: venv
 	$(PY) -m ruff check .

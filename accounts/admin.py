@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.admin_forms import BalanceAdjustmentForm
 from accounts.models import ApiKey, Asset, Balance, LedgerEntry, LedgerReason, User
-from accounts.services import InsufficientFunds, OperationConflict, balance_adjust
+from accounts.services import BalanceChangeRefused, InsufficientFunds, OperationConflict, balance_adjust
+from engine.client import EngineBusy, EngineUnavailable
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -75,12 +76,16 @@ class UserAdmin(DjangoUserAdmin):
                     note=data["note"],
                     created_by=request.user,  # type: ignore[arg-type]
                 )
-            except (InsufficientFunds, OperationConflict) as exc:
+            except (InsufficientFunds, OperationConflict, BalanceChangeRefused) as exc:
                 form.add_error(None, str(exc))
+            except (EngineUnavailable, EngineBusy):
+                form.add_error(None, "The engine did not answer in time; submit again (it applies once).")
             else:
                 verb = "Applied" if result.created else "Already applied (same operation)"
                 messages.success(
-                    request, f"{verb}: {result.entry.delta_free:+} {data['asset']} for {user} (ledger #{result.entry.pk})."
+                    request,
+                    f"{verb}: {form.signed_amount():+f} {data['asset']} for {user}. "
+                    f"Free balance now {result.free:f}.",
                 )
                 return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
         context = {

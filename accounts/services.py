@@ -1,15 +1,14 @@
-"""Writes of accounts data.
+"""Writes of accounts data, carried out by the engine worker (the single writer of balances).
 
-Balance changes go through `balance_adjust`, which writes the balance row and its ledger entry in
-one transaction. Once the engine worker exists it is the only caller (ARCHITECTURE decision 1).
+These services build an engine command, wait for the committed reply and turn refusals into
+exceptions, so admin views, management commands and APIs never write balances themselves.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-
-from accounts.models import Asset, Balance, LedgerEntry, LedgerReason, User
+from accounts.models import Asset, LedgerReason, User
+from engine.client import engine_request_sync
 
 
 class InsufficientFunds(Exception):
@@ -20,13 +19,18 @@ class OperationConflict(Exception):
     """The operation id was used before for a different change; nothing was written."""
 
 
-ADJUSTMENT_REASONS = (LedgerReason.DEPOSIT, LedgerReason.WITHDRAWAL, LedgerReason.ADJUSTMENT)
+class BalanceChangeRefused(Exception):
+    """The engine refused the change for another reason (unknown asset or user, bad amount)."""
+
+
+_OPS = {LedgerReason.DEPOSIT: "deposit", LedgerReason.WITHDRAWAL: "withdraw", LedgerReason.ADJUSTMENT: "adjust"}
 
 
 @dataclass(frozen=True)
 class AdjustResult:
-    entry: LedgerEntry
     created: bool
+    free: Decimal
+    locked: Decimal
 
 
 def balance_adjust(
@@ -39,52 +43,35 @@ def balance_adjust(
     note: str = "",
     created_by: User | None = None,
 ) -> AdjustResult:
-    """Credits (amount > 0) or debits (amount < 0) the user's free balance with one ledger entry.
+    """Credits (amount > 0) or debits (amount < 0) a user's free balance, with one ledger entry.
 
-    Idempotent on `operation_id`: the same id with the same change returns the first entry
-    (created=False); with a different change it raises OperationConflict. A debit larger than the
-    free balance raises InsufficientFunds. Either way nothing else is written.
+    DEPOSIT credits, WITHDRAWAL debits (pass the amount negative), ADJUSTMENT is a staff change
+    either way and needs `created_by` and a `note`. Idempotent on `operation_id`: the same id with
+    the same change returns created=False; with another change it raises OperationConflict. A debit
+    beyond the free balance raises InsufficientFunds. On any refusal nothing is written.
     """
-    if reason not in ADJUSTMENT_REASONS:
+    op = _OPS.get(LedgerReason(reason)) if reason in LedgerReason.values else None
+    if op is None:
         raise ValueError(f"{reason} is not a deposit, withdrawal or adjustment")
-    if amount == 0:
-        raise ValueError("amount must not be zero")
+    if amount == 0 or (op == "deposit" and amount < 0) or (op == "withdraw" and amount > 0):
+        raise ValueError(f"amount {amount} does not fit {reason}")
     if not operation_id:
         raise ValueError("operation_id is required")
-    existing = _existing_operation(user=user, asset=asset, operation_id=operation_id)
-    if existing is not None:
-        return _replayed(existing, amount=amount, reason=reason)
-    try:
-        with transaction.atomic():
-            balance, _ = Balance.objects.select_for_update().get_or_create(user=user, asset=asset)
-            if balance.free + amount < 0:
-                raise InsufficientFunds(f"{user} has {balance.free} {asset} free, cannot debit {-amount}")
-            balance.free += amount
-            balance.save(update_fields=["free", "updated_at"])
-            entry = LedgerEntry.objects.create(
-                user=user,
-                asset=asset,
-                delta_free=amount,
-                delta_locked=Decimal(0),
-                reason=reason,
-                operation_id=operation_id,
-                note=note,
-                created_by=created_by,
-            )
-    except IntegrityError:
-        # A concurrent request with the same operation id committed first.
-        existing = _existing_operation(user=user, asset=asset, operation_id=operation_id)
-        if existing is None:
-            raise
-        return _replayed(existing, amount=amount, reason=reason)
-    return AdjustResult(entry=entry, created=True)
-
-
-def _existing_operation(*, user: User, asset: Asset, operation_id: str) -> LedgerEntry | None:
-    return LedgerEntry.objects.filter(user=user, asset=asset, operation_id=operation_id).first()
-
-
-def _replayed(entry: LedgerEntry, *, amount: Decimal, reason: str) -> AdjustResult:
-    if entry.delta_free != amount or entry.reason != reason:
-        raise OperationConflict(f"operation {entry.operation_id} was already used for another change")
-    return AdjustResult(entry=entry, created=False)
+    command = {
+        "op": op,
+        "user_id": user.pk,
+        "asset": asset.code,
+        "amount": f"{abs(amount) if op != 'adjust' else amount:f}",
+        "operation_id": operation_id,
+        "note": note,
+        "staff_id": created_by.pk if created_by is not None else None,
+    }
+    reply = engine_request_sync(command)
+    if not reply["ok"]:
+        reason_code = reply.get("reason")
+        if reason_code == "RISK_INSUFFICIENT_FUNDS":
+            raise InsufficientFunds(f"{user} has not enough {asset} free for {amount}")
+        if reason_code == "WORKER_OPERATION_CONFLICT":
+            raise OperationConflict(f"operation {operation_id} was already used for another change")
+        raise BalanceChangeRefused(reply.get("msg") or reason_code)
+    return AdjustResult(created=reply["created"], free=Decimal(reply["free"]), locked=Decimal(reply["locked"]))

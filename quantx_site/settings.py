@@ -7,12 +7,13 @@ channel layer and the cache to Redis (the scaled mode).
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from quantx_site.env import env_bool, env_int, env_list, env_str
+from quantx_site.env import env_bool, env_decimal_map, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("QX_VAR_DIR", str(BASE_DIR / "var")))
@@ -184,6 +185,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "STRICT_JSON": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles identify anonymous clients by address: trust X-Forwarded-For only behind our proxy
+    # (its last hop), else anyone could dodge the login limit by sending a made-up header.
+    "NUM_PROXIES": 1 if env_bool("QX_BEHIND_PROXY") else 0,
 }
 
 SIMPLE_JWT = {
@@ -229,5 +233,20 @@ LOGGING = {
 }
 
 # --- QuantX ---------------------------------------------------------------------------------
+# The engine worker runs inside the web process (embedded) unless Redis carries commands to a
+# separate `manage.py runworker engine` process.
+ENGINE_EMBEDDED = env_bool("QX_ENGINE_EMBEDDED", not REDIS_URL)
+ENGINE_MAX_BATCH = env_int("QX_ENGINE_MAX_BATCH", 500, minimum=1)
+ENGINE_FEE_USERNAME = "quantx-fees"
 # Paper-trading faucet (POST /api/v1/faucet/): on by default in embedded mode only.
 FAUCET_ENABLED = env_bool("QX_FAUCET", not DATABASE_URL)
+# Caps per asset, per call and per UTC day (from the ledger); an asset not listed is not offered.
+# Env format: QX_FAUCET_MAX_PER_CALL="USD=10000,BTC=1,ETH=10".
+FAUCET_MAX_PER_CALL = env_decimal_map(
+    "QX_FAUCET_MAX_PER_CALL", {"USD": Decimal(10_000), "BTC": Decimal(1), "ETH": Decimal(10)}
+)
+FAUCET_MAX_PER_DAY = env_decimal_map(
+    "QX_FAUCET_MAX_PER_DAY", {"USD": Decimal(50_000), "BTC": Decimal(5), "ETH": Decimal(50)}
+)
+if set(FAUCET_MAX_PER_CALL) != set(FAUCET_MAX_PER_DAY):
+    raise ImproperlyConfigured("QX_FAUCET_MAX_PER_CALL and QX_FAUCET_MAX_PER_DAY must list the same assets")

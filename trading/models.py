@@ -115,7 +115,8 @@ class Order(models.Model):
     quote_filled = MoneyField(default=0)
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.NEW)
     reason = models.CharField(max_length=40, blank=True, default="", help_text="Why REJECTED or EXPIRED.")
-    seq = models.BigIntegerField(default=0, help_text="Engine priority sequence (arrival order).")
+    seq = models.BigIntegerField(default=0, help_text="Engine time priority (arrival order in the book).")
+    triggered = models.BooleanField(default=False, help_text="A stop order that has entered the book.")
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
 

@@ -1,0 +1,54 @@
+"""How web and API processes talk to the engine worker: send a command, wait for the reply.
+
+A reply means the command's effects are committed (ARCHITECTURE decision 2). No reply in time
+means its outcome is unknown: callers report that (HTTP 503, code -1007) and the client looks the
+order up by client_order_id. In the embedded mode the worker is started inside this process's
+event loop on first use.
+"""
+
+import asyncio
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+
+from engine.protocol import (
+    COMMAND_TYPE,
+    ENGINE_CHANNEL,
+    REPLY_CHANNEL_PREFIX,
+    REPLY_TIMEOUT_SECONDS,
+    Command,
+    Reply,
+)
+
+
+class EngineUnavailable(Exception):
+    """The engine did not reply in time; the command may or may not have been executed."""
+
+
+class EngineBusy(Exception):
+    """The engine's queue is full; the command was not delivered and can be retried."""
+
+
+async def engine_request(command: Command, *, timeout: float = REPLY_TIMEOUT_SECONDS) -> Reply:
+    """Sends one command to the engine worker and returns its reply (committed)."""
+    from engine.embedded import ensure_embedded_engine
+
+    layer = get_channel_layer()
+    ensure_embedded_engine(layer)
+    reply_to = f"{REPLY_CHANNEL_PREFIX}{uuid.uuid4().hex}"
+    try:
+        await layer.send(ENGINE_CHANNEL, {"type": COMMAND_TYPE, "reply_to": reply_to, "command": command})
+    except ChannelFull:
+        raise EngineBusy("engine queue is full") from None
+    try:
+        reply: Reply = await asyncio.wait_for(layer.receive(reply_to), timeout)
+    except TimeoutError:
+        raise EngineUnavailable(f"no reply from the engine within {timeout} s") from None
+    return reply
+
+
+def engine_request_sync(command: Command, *, timeout: float = REPLY_TIMEOUT_SECONDS) -> Reply:
+    """`engine_request` for sync code (DRF views, admin actions, management commands)."""
+    return async_to_sync(engine_request)(command, timeout=timeout)

@@ -1,0 +1,32 @@
+"""Embedded mode: the engine worker runs inside the web process's event loop.
+
+daphne implements no ASGI lifespan (django/daphne#264), so there is no start-up hook to hang the
+worker on; it starts on first use instead: the first engine request in an event loop starts a
+Channels `Worker` on the `engine` channel in that loop, the same worker `manage.py runworker
+engine` runs in the scaled mode. One code path, two ways to host it.
+"""
+
+import asyncio
+import weakref
+from typing import Any
+
+from channels.worker import Worker
+from django.conf import settings
+
+from engine.protocol import ENGINE_CHANNEL
+
+_workers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Any]]" = weakref.WeakKeyDictionary()
+
+
+def ensure_embedded_engine(layer: Any) -> None:
+    """Starts the engine worker in the running loop, once, when settings.ENGINE_EMBEDDED."""
+    if not settings.ENGINE_EMBEDDED:
+        return
+    loop = asyncio.get_running_loop()
+    task = _workers.get(loop)
+    if task is not None and not task.done():
+        return
+    from engine.routing import channel_routes
+
+    worker = Worker(application=channel_routes, channels=[ENGINE_CHANNEL], channel_layer=layer)
+    _workers[loop] = loop.create_task(worker.arun(), name="quantx-embedded-engine")

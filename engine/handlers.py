@@ -1,0 +1,360 @@
+"""One function per engine command: validate, call the core, record what its events caused.
+
+Each handler returns the reply for its caller or raises CommandRefused. Everything the core's
+events cause is recorded into `state.batch` by `apply_events`, which `engine.persistence` writes.
+"""
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from accounts.models import LedgerEntry
+from accounts.money import from_atoms
+from engine.commands import CommandRefused, bad, get_choice, get_decimal, get_int, get_str
+from engine.core import STP, OrderStatus, OrderType, Side, TimeInForce
+from engine.core.errors import FilterError
+from engine.core.events import BalanceEvent, OrderEvent, Refused, TradeEvent
+from engine.positions import PositionState, position_apply_fill
+from engine.protocol import Reply
+from engine.records import OrderRecord, fill_reply
+from trading.models import InstrumentStatus, Trade
+
+if TYPE_CHECKING:
+    from engine.state import EngineState
+
+STOP_TYPES = (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED})
+
+
+def dispatch(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    handler = HANDLERS.get(cmd.get("op"))  # type: ignore[arg-type]
+    if handler is None:
+        raise bad(f"unknown op {cmd.get('op')!r}")
+    return handler(state, cmd)
+
+
+# ---------------------------------------------------------------------------- orders
+
+
+def place(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    user_id = get_int(cmd, "user_id")
+    assert user_id is not None
+    client_order_id = get_str(cmd, "client_order_id")
+    if not 1 <= len(client_order_id) <= 36:
+        raise bad("client_order_id must be 1 to 36 characters")
+    duplicate = state.order_reply_for((user_id, client_order_id))
+    if duplicate is not None:
+        return duplicate
+    state.require_user(user_id)
+    market = state.market(cmd.get("symbol"))
+    if market.status != InstrumentStatus.TRADING:
+        reason = "WORKER_CANCEL_ONLY" if market.status == InstrumentStatus.CANCEL_ONLY else "WORKER_INSTRUMENT_HALTED"
+        raise CommandRefused(reason, f"{market.symbol} is {market.status}: no new orders")
+    side = get_choice(cmd, "side", Side)
+    order_type = get_choice(cmd, "order_type", OrderType)
+    tif = get_choice(cmd, "tif", TimeInForce, default=TimeInForce.GTC)
+    stp = get_choice(cmd, "stp", STP, default=STP.NONE)
+    price = get_decimal(cmd, "price", required=False)
+    stop_price = get_decimal(cmd, "stop_price", required=False)
+    qty = get_decimal(cmd, "qty", required=False)
+    quote_qty = get_decimal(cmd, "quote_qty", required=False)
+    _check_filters(market, price, qty, quote_qty)
+    spec = market.spec
+    try:
+        lots = None if qty is None else spec.qty_to_lots(qty)
+        ticks = None if price is None else spec.price_to_ticks(price)
+        stop_ticks = None if stop_price is None else spec.price_to_ticks(stop_price)
+        units = None if quote_qty is None else spec.quote_to_units(quote_qty)
+    except FilterError as exc:
+        raise CommandRefused(exc.reason.value, str(exc)) from None
+    order_id = state.next_order_id
+    now = state.batch.now
+    record = OrderRecord(
+        order_id, user_id, market.id, market.symbol, client_order_id, side.value, order_type.value, tif.value,
+        stp.value, price, stop_price, qty, quote_qty, qty or Decimal(0), Decimal(0), Decimal(0), OrderStatus.NEW.value,
+        "", 0, False, now, now,
+    )  # fmt: skip
+    state.orders[order_id] = record
+    events = state.ex.place(order_id, user_id, market.symbol, side, order_type, lots, price=ticks,
+                            stop_price=stop_ticks, tif=tif, stp=stp, quote_qty=units)  # fmt: skip
+    refused = next((e for e in events if type(e) is Refused), None)
+    if refused is not None:
+        del state.orders[order_id]
+        raise CommandRefused(refused.reason.value, _refusal_words(refused.reason.value))
+    state.next_order_id += 1
+    state.client_ids[(user_id, client_order_id)] = order_id
+    state.batch.new_order_ids.add(order_id)
+    fills = apply_events(state, events)
+    return {"ok": True, "order": record.as_reply(fills.get(order_id, [])), "duplicate": False}
+
+
+def cancel(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    record = _own_open_order(state, cmd)
+    events = state.ex.cancel(record.id, record.symbol)
+    _raise_refused(events)
+    apply_events(state, events)
+    return {"ok": True, "order": record.as_reply()}
+
+
+def cancel_all(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    user_id = get_int(cmd, "user_id")
+    assert user_id is not None
+    market = state.market(cmd.get("symbol"))
+    side = None if cmd.get("side") is None else get_choice(cmd, "side", Side)
+    events = state.ex.cancel_all(user_id, market.symbol, side)
+    _raise_refused(events)
+    apply_events(state, events)
+    canceled = [state.batch.orders[e.order_id] for e in events if type(e) is OrderEvent]
+    return {"ok": True, "orders": [r.as_reply() for r in canceled]}
+
+
+def amend(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    record = _own_open_order(state, cmd)
+    qty = get_decimal(cmd, "qty")
+    assert qty is not None
+    spec = state.markets[record.symbol].spec
+    try:
+        lots = spec.qty_to_lots(qty)
+    except FilterError as exc:
+        raise CommandRefused(exc.reason.value, str(exc)) from None
+    events = state.ex.amend(record.id, record.symbol, lots)
+    _raise_refused(events)
+    apply_events(state, events)
+    return {"ok": True, "order": record.as_reply()}
+
+
+def _own_open_order(state: "EngineState", cmd: dict[str, Any]) -> OrderRecord:
+    """The open order the command names, if the caller may act on it (its owner, or staff)."""
+    user_id = get_int(cmd, "user_id", required=False)
+    staff_id = get_int(cmd, "staff_id", required=False)
+    order_id = get_int(cmd, "order_id", required=False)
+    if order_id is None and isinstance(cmd.get("client_order_id"), str) and user_id is not None:
+        order_id = state.client_ids.get((user_id, cmd["client_order_id"]))
+    record = state.orders.get(order_id) if order_id is not None else None
+    if record is None or (staff_id is None and record.user_id != user_id):
+        raise CommandRefused("MATCHING_UNKNOWN_ORDER", "No such open order.")
+    return record
+
+
+def _check_filters(market: Any, price: Decimal | None, qty: Decimal | None,
+                   quote_qty: Decimal | None) -> None:  # fmt: skip
+    """Instrument filters beyond tick and lot (which the core checks): quantity range, notional."""
+    if qty is not None:
+        if qty < market.min_qty:
+            raise CommandRefused("FILTER_MIN_QTY", f"Quantity is below the minimum {market.min_qty.normalize():f}.")
+        if qty > market.max_qty:
+            raise CommandRefused("FILTER_MAX_QTY", f"Quantity is above the maximum {market.max_qty.normalize():f}.")
+    notional = quote_qty if quote_qty is not None else (price * qty if price is not None and qty is not None else None)
+    # A MARKET order by base quantity has no price to value it with; it is not checked here.
+    if notional is not None and notional < market.min_notional:
+        raise CommandRefused(
+            "FILTER_MIN_NOTIONAL", f"Order value is below the minimum {market.min_notional.normalize():f}."
+        )
+
+
+def _raise_refused(events: list[Any]) -> None:
+    for e in events:
+        if type(e) is Refused:
+            raise CommandRefused(e.reason.value, _refusal_words(e.reason.value))
+
+
+_WORDS = {
+    "RISK_INSUFFICIENT_FUNDS": "Insufficient balance for this order.",
+    "MATCHING_UNKNOWN_ORDER": "No such open order.",
+    "MATCHING_BAD_AMEND": "The new quantity must be greater than zero and smaller than what remains.",
+    "FILTER_TICK_SIZE": "Price is not a multiple of the tick size.",
+    "FILTER_LOT_SIZE": "Quantity is not a multiple of the lot size.",
+    "FILTER_BAD_PARAMS": "These order parameters do not fit the order type.",
+}
+
+
+def _refusal_words(reason: str) -> str:
+    return _WORDS.get(reason, reason.replace("_", " ").capitalize() + ".")
+
+
+# ---------------------------------------------------------------------------- money
+
+
+def deposit(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    return _money(state, cmd, "deposit")
+
+
+def withdraw(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    return _money(state, cmd, "withdraw")
+
+
+def adjust(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    if get_int(cmd, "staff_id", required=False) is None or not get_str(cmd, "note", required=False).strip():
+        raise bad("a staff adjustment needs staff_id and a note")
+    return _money(state, cmd, "adjust")
+
+
+def _money(state: "EngineState", cmd: dict[str, Any], op: str) -> Reply:
+    user_id = get_int(cmd, "user_id")
+    assert user_id is not None
+    asset = get_str(cmd, "asset")
+    amount = get_decimal(cmd, "amount", signed=op == "adjust")
+    assert amount is not None
+    operation_id = get_str(cmd, "operation_id")
+    if not 1 <= len(operation_id) <= 64:
+        raise bad("operation_id must be 1 to 64 characters")
+    if asset not in state.assets:
+        raise CommandRefused("WORKER_UNKNOWN_ASSET", f"unknown asset {asset!r}")
+    state.require_user(user_id)
+    signed = -amount if op == "withdraw" else amount
+    key = (user_id, asset, operation_id)
+    previous = state.lookups.operations.get(key) or next(
+        (e for e in state.batch.ledger if (e.user_id, e.asset_code, e.operation_id) == key), None
+    )
+    if previous is not None:
+        if previous.delta_free != signed:
+            raise CommandRefused("WORKER_OPERATION_CONFLICT", f"operation {operation_id} was used for another change")
+        free, locked = state.balance(user_id, asset)
+        return {"ok": True, "created": False, "free": _s(free), "locked": _s(locked)}
+    atoms = state.atoms(amount)
+    if op == "deposit":
+        events = state.ex.deposit(user_id, asset, atoms, ref=operation_id)
+    elif op == "withdraw":
+        events = state.ex.withdraw(user_id, asset, atoms, ref=operation_id)
+    else:
+        events = state.ex.adjust(user_id, asset, atoms, ref=operation_id)
+    _raise_refused(events)
+    apply_events(state, events, note=get_str(cmd, "note", required=False)[:200],
+                 staff_id=get_int(cmd, "staff_id", required=False))  # fmt: skip
+    free, locked = state.balance(user_id, asset)
+    return {"ok": True, "created": True, "free": _s(free), "locked": _s(locked)}
+
+
+def _s(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+# ---------------------------------------------------------------------------- instruments and state
+
+
+def set_status(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    market = state.market(cmd.get("symbol"))
+    status = get_choice(cmd, "status", InstrumentStatus)
+    market.status = status.value
+    state.batch.statuses[market.symbol] = status.value
+    return {"ok": True, "symbol": market.symbol, "status": status.value}
+
+
+def reload_instrument(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    """Picks up a staff edit of an instrument's filters and fees (or a new instrument)."""
+    from engine.recovery import market_reload
+
+    symbol = get_str(cmd, "symbol")
+    market_reload(state, symbol)
+    return {"ok": True, "symbol": symbol}
+
+
+def engine_state(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+    return {"ok": True, "state_hash": state.ex.state_hash(), "open_orders": len(state.orders)}
+
+
+HANDLERS = {
+    "place": place,
+    "cancel": cancel,
+    "cancel_all": cancel_all,
+    "amend": amend,
+    "deposit": deposit,
+    "withdraw": withdraw,
+    "adjust": adjust,
+    "set_status": set_status,
+    "reload_instrument": reload_instrument,
+    "state": engine_state,
+}
+
+
+# ---------------------------------------------------------------------------- events -> rows
+
+
+def apply_events(state: "EngineState", events: list[Any], *, note: str = "",
+                 staff_id: int | None = None) -> dict[int, list[dict[str, Any]]]:  # fmt: skip
+    """Records what the core's events caused into the batch; returns the fills per order id."""
+    batch = state.batch
+    trades: dict[int, Trade] = {}  # by trade seq (one command touches one symbol)
+    fills: dict[int, list[dict[str, Any]]] = {}
+    for e in events:
+        kind = type(e)
+        if kind is OrderEvent:
+            _on_order(state, e)
+        elif kind is TradeEvent:
+            trades[e.seq] = _on_trade(state, e)
+        elif kind is BalanceEvent:
+            _on_balance(state, e, trades, note, staff_id)
+    for trade in trades.values():
+        market = state.markets_by_id[trade.instrument_id]
+        taker_gets, maker_gets = (market.base, market.quote) if trade.taker_side == Side.BUY else (market.quote, market.base)
+        fills.setdefault(trade.taker_order_id, []).append(
+            fill_reply(trade, liquidity="TAKER", fee=trade.taker_fee, fee_asset=taker_gets))
+        fills.setdefault(trade.maker_order_id, []).append(
+            fill_reply(trade, liquidity="MAKER", fee=trade.maker_fee, fee_asset=maker_gets))
+    batch.events.extend(events)
+    return fills
+
+
+def _on_order(state: "EngineState", e: OrderEvent) -> None:
+    record = state.orders.get(e.order_id) or state.batch.orders[e.order_id]
+    spec = state.markets[record.symbol].spec
+    record.status = e.status.value
+    record.filled = spec.lots_to_qty(e.filled)
+    record.remaining = spec.lots_to_qty(e.remaining)
+    record.reason = e.reason.value if e.reason is not None else record.reason
+    record.seq = e.priority
+    record.updated_at = state.batch.now
+    if record.type in STOP_TYPES:
+        view = state.ex.order(record.id)
+        if view is not None:
+            record.triggered = view.triggered
+    state.batch.orders[record.id] = record
+    if e.status in TERMINAL:
+        state.orders.pop(record.id, None)
+
+
+def _on_trade(state: "EngineState", e: TradeEvent) -> Trade:
+    market = state.markets[e.symbol]
+    spec = market.spec
+    price = spec.ticks_to_price(e.price)
+    qty = spec.lots_to_qty(e.qty)
+    quote = price * qty
+    trade = Trade(
+        id=state.next_trade_id, instrument_id=market.id, seq=e.seq, price=price, qty=qty, quote_qty=quote,
+        taker_side=e.taker_side.value, taker_order_id=e.taker_id, maker_order_id=e.maker_id,
+        taker_id=e.taker_owner, maker_id=e.maker_owner, taker_fee=Decimal(0), maker_fee=Decimal(0),
+        created_at=state.batch.now,
+    )  # fmt: skip
+    state.next_trade_id += 1
+    state.batch.trades.append(trade)
+    for order_id in (e.taker_id, e.maker_id):
+        record = state.orders.get(order_id) or state.batch.orders[order_id]
+        record.quote_filled += quote
+        state.batch.orders[order_id] = record
+    buyer, seller = (e.taker_owner, e.maker_owner) if e.taker_side is Side.BUY else (e.maker_owner, e.taker_owner)
+    for owner, signed in ((buyer, qty), (seller, -qty)):
+        key = (owner, market.id)
+        state.positions[key] = position_apply_fill(state.positions.get(key, PositionState()), signed_qty=signed, price=price)
+        state.batch.positions.add(key)
+    state.batch.symbols.add(e.symbol)
+    return trade
+
+
+def _on_balance(state: "EngineState", e: BalanceEvent, trades: dict[int, Trade], note: str, staff_id: int | None) -> None:
+    trade = trades.get(e.trade_seq) if e.trade_seq is not None else None
+    entry = LedgerEntry(
+        user_id=e.owner, asset_id=state.assets[e.asset], delta_free=from_atoms(e.delta_free),
+        delta_locked=from_atoms(e.delta_locked), reason=e.reason.value, order_id=e.order_id,
+        trade_id=trade.id if trade is not None else None, operation_id=e.ref or "", note=note,
+        created_by_id=staff_id,
+    )  # fmt: skip
+    entry.asset_code = e.asset  # type: ignore[attr-defined]  # for idempotency checks within the batch
+    state.batch.ledger.append(entry)
+    state.batch.balances.add((e.owner, e.asset))
+    if trade is not None and e.reason.value == "FEE" and e.owner != state.fee_user_id:
+        market = state.markets_by_id[trade.instrument_id]
+        taker_gets = market.base if trade.taker_side == Side.BUY else market.quote
+        fee = -from_atoms(e.delta_free)
+        if e.asset == taker_gets and e.owner == trade.taker_id:
+            trade.taker_fee += fee
+        else:
+            trade.maker_fee += fee

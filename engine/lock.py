@@ -1,0 +1,60 @@
+"""Exactly one engine worker per database.
+
+Two writers would corrupt balances, so a second worker refuses to start. PostgreSQL: a session
+advisory lock on a connection kept open for the life of the process (Django's own connections may
+be closed and reopened, which would drop the lock). SQLite: an exclusive `flock` on a file beside
+the database; the kernel releases both if the process dies, even with kill -9.
+"""
+
+import fcntl
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+
+ADVISORY_LOCK_KEY = 0x5158_454E  # "QXEN"
+
+
+class EngineLockHeld(Exception):
+    """Another engine worker owns this database."""
+
+
+_held: Any = None  # the open file or connection that holds the lock, for the life of the process
+
+
+def engine_lock_acquire() -> None:
+    """Takes the process-wide engine lock once; raises EngineLockHeld if another process has it."""
+    global _held
+    if _held is not None:
+        return
+    if connection.vendor == "postgresql":
+        _held = _postgres_lock()
+    else:
+        _held = _file_lock(Path(str(connection.settings_dict["NAME"])))
+
+
+def _postgres_lock() -> Any:
+    import psycopg
+
+    params = connection.get_connection_params()  # the live settings (a test run's test_ database too)
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    conn = psycopg.connect(**params, autocommit=True)
+    got = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()
+    if not got or not got[0]:
+        conn.close()
+        raise EngineLockHeld(f"another engine worker holds the lock on database {params.get('dbname')!r}")
+    return conn
+
+
+def _file_lock(db_path: Path) -> Any:
+    path = Path(f"{db_path}.engine.lock") if "memory" not in str(db_path) else None
+    if path is None:
+        return True  # an in-memory test database belongs to this process alone
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise EngineLockHeld(f"another engine worker holds {path}") from None
+    return handle

@@ -1,0 +1,27 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from engine.client import EngineBusy, EngineUnavailable, engine_request_sync
+from engine.verify import ledger_verify
+
+
+class Command(BaseCommand):
+    help = "Checks money conservation, ledger = balances, holds = locked, and (with --engine) the engine's state hash."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--engine", action="store_true", help="Also compare the running engine's state hash.")
+
+    def handle(self, *args: Any, engine: bool, **options: Any) -> None:
+        engine_hash = None
+        if engine:
+            try:
+                reply = engine_request_sync({"op": "state"})
+            except (EngineUnavailable, EngineBusy) as exc:
+                raise CommandError(f"the engine did not answer: {exc}") from None
+            engine_hash = reply["state_hash"]
+        report = ledger_verify(engine_hash=engine_hash)
+        for line in report.lines():
+            self.stdout.write(line)
+        if not report.ok:
+            raise CommandError("verification failed")

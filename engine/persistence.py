@@ -1,0 +1,64 @@
+"""Writes what one batch caused, inside the caller's transaction, in a few bulk statements.
+
+Orders first (trades refer to them), then trades, ledger entries, and the absolute new values of
+every balance, position and symbol counter the batch touched (upserts: the worker is the only
+writer, so its in-memory values are the truth).
+"""
+
+from typing import TYPE_CHECKING
+
+from accounts.models import Balance, LedgerEntry
+from engine.models import SymbolState
+from trading.models import Instrument, Order, Position, Trade
+
+if TYPE_CHECKING:
+    from engine.state import EngineState
+
+ORDER_UPDATE_FIELDS = ["remaining", "filled", "quote_filled", "status", "reason", "seq", "triggered", "updated_at"]
+
+
+def batch_persist(state: "EngineState") -> None:
+    batch = state.batch
+    new = [r.to_model() for oid, r in batch.orders.items() if oid in batch.new_order_ids]
+    changed = [r.to_model() for oid, r in batch.orders.items() if oid not in batch.new_order_ids]
+    if new:
+        Order.objects.bulk_create(new)
+    if changed:
+        Order.objects.bulk_update(changed, ORDER_UPDATE_FIELDS)
+    if batch.trades:
+        Trade.objects.bulk_create(batch.trades)
+    if batch.ledger:
+        LedgerEntry.objects.bulk_create(batch.ledger)
+    if batch.balances:
+        rows = []
+        for user_id, asset in batch.balances:
+            free, locked = state.balance(user_id, asset)
+            rows.append(Balance(user_id=user_id, asset_id=state.assets[asset], free=free, locked=locked))
+        Balance.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["user", "asset"], update_fields=["free", "locked", "updated_at"]
+        )
+    if batch.positions:
+        positions = []
+        for user_id, instrument_id in batch.positions:
+            p = state.positions[(user_id, instrument_id)]
+            positions.append(Position(user_id=user_id, instrument_id=instrument_id, qty=p.qty,
+                                      avg_price=p.avg_price, realized_pnl=p.realized_pnl))  # fmt: skip
+        Position.objects.bulk_create(
+            positions, update_conflicts=True, unique_fields=["user", "instrument"],
+            update_fields=["qty", "avg_price", "realized_pnl", "updated_at"],
+        )  # fmt: skip
+    touched = batch.symbols | {e.symbol for e in batch.events if getattr(e, "seq", 0) and hasattr(e, "symbol")}
+    if touched:
+        counters = []
+        for symbol in touched:
+            market = state.markets[symbol]
+            last = state.ex.last_price(symbol)
+            counters.append(SymbolState(
+                instrument_id=market.id, seq=state.ex.seq(symbol),
+                last_price=None if last is None else market.spec.ticks_to_price(last),
+            ))  # fmt: skip
+        SymbolState.objects.bulk_create(
+            counters, update_conflicts=True, unique_fields=["instrument"], update_fields=["seq", "last_price", "updated_at"]
+        )
+    for symbol, status in batch.statuses.items():
+        Instrument.objects.filter(symbol=symbol).update(status=status)

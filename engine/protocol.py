@@ -1,0 +1,41 @@
+"""Channel names, message types and the command/reply shapes of the engine worker.
+
+Everything that crosses the channel layer is plain JSON-able data: amounts are decimal strings
+(the layer carries no Decimal), ids are ints. One module, so producers and the worker agree.
+"""
+
+from typing import Any, Final
+
+ENGINE_CHANNEL: Final = "engine"
+"""The fixed channel the engine worker consumes (`manage.py runworker engine`)."""
+
+COMMAND_TYPE: Final = "engine.command"
+"""`type` of a command message; Channels dispatches it to EngineConsumer.engine_command."""
+
+REPLY_CHANNEL_PREFIX: Final = "engine-reply."
+"""Each caller waits on a fresh ordinary channel `engine-reply.<hex>` (not a process-specific
+`specific.*!*` channel), so a caller in any event loop or process can receive it."""
+
+REPLY_TIMEOUT_SECONDS: Final = 5.0
+
+# Operations (the `op` of a command).
+OP_PLACE: Final = "place"
+OP_CANCEL: Final = "cancel"
+OP_CANCEL_ALL: Final = "cancel_all"
+OP_AMEND: Final = "amend"
+OP_DEPOSIT: Final = "deposit"
+OP_WITHDRAW: Final = "withdraw"
+OP_ADJUST: Final = "adjust"
+OP_SET_STATUS: Final = "set_status"
+OP_RELOAD_INSTRUMENT: Final = "reload_instrument"
+OP_STATE: Final = "state"
+OPS: Final = frozenset(
+    {OP_PLACE, OP_CANCEL, OP_CANCEL_ALL, OP_AMEND, OP_DEPOSIT, OP_WITHDRAW, OP_ADJUST, OP_SET_STATUS,
+     OP_RELOAD_INSTRUMENT, OP_STATE}
+)
+
+Command = dict[str, Any]
+"""{"op": ..., plus the op's fields}. See docs/engine-worker.md for each op's fields."""
+
+Reply = dict[str, Any]
+"""{"ok": true, ...result} or {"ok": false, "reason": "RISK_INSUFFICIENT_FUNDS", "msg": "..."}."""

@@ -1,0 +1,137 @@
+"""The worker's in-memory mirror of the rows it writes, and their reply shapes."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from engine.core import InstrumentSpec
+from trading.models import Order, Trade
+
+
+def dec(value: Decimal | None) -> str | None:
+    """A decimal for the wire: plain notation, never exponent ('0.00000001', not '1E-8')."""
+    return None if value is None else f"{value.normalize():f}"
+
+
+@dataclass(slots=True)
+class Market:
+    """What the worker needs of an instrument."""
+
+    id: int
+    symbol: str
+    spec: InstrumentSpec
+    status: str
+    min_qty: Decimal
+    max_qty: Decimal
+    min_notional: Decimal
+
+    @property
+    def base(self) -> str:
+        return self.spec.base or ""
+
+    @property
+    def quote(self) -> str:
+        return self.spec.quote or ""
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    """An order as the worker knows it; becomes an `Order` row."""
+
+    id: int
+    user_id: int
+    instrument_id: int
+    symbol: str
+    client_order_id: str
+    side: str
+    type: str
+    tif: str
+    stp: str
+    price: Decimal | None
+    stop_price: Decimal | None
+    qty: Decimal | None
+    quote_qty: Decimal | None
+    remaining: Decimal
+    filled: Decimal
+    quote_filled: Decimal
+    status: str
+    reason: str
+    seq: int
+    triggered: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, o: Order, symbol: str) -> "OrderRecord":
+        return cls(
+            o.id, o.user_id, o.instrument_id, symbol, o.client_order_id, o.side, o.type, o.tif, o.stp, o.price,
+            o.stop_price, o.qty, o.quote_qty, o.remaining, o.filled, o.quote_filled, o.status, o.reason, o.seq,
+            o.triggered, o.created_at, o.updated_at,
+        )  # fmt: skip
+
+    def to_model(self) -> Order:
+        return Order(
+            id=self.id, user_id=self.user_id, instrument_id=self.instrument_id, client_order_id=self.client_order_id,
+            side=self.side, type=self.type, tif=self.tif, stp=self.stp, price=self.price, stop_price=self.stop_price,
+            qty=self.qty, quote_qty=self.quote_qty, remaining=self.remaining, filled=self.filled,
+            quote_filled=self.quote_filled, status=self.status, reason=self.reason, seq=self.seq,
+            triggered=self.triggered, created_at=self.created_at, updated_at=self.updated_at,
+        )  # fmt: skip
+
+    def as_reply(self, fills: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return order_reply(self, fills or [])
+
+
+def order_reply(o: "OrderRecord | Order", fills: list[dict[str, Any]], symbol: str | None = None) -> dict[str, Any]:
+    """The ORDER dict of docs/engine-worker.md, from a record or a model row."""
+    return {
+        "id": o.id,
+        "client_order_id": o.client_order_id,
+        "symbol": symbol or getattr(o, "symbol", None),
+        "side": o.side,
+        "type": o.type,
+        "tif": o.tif,
+        "stp": o.stp,
+        "price": dec(o.price),
+        "stop_price": dec(o.stop_price),
+        "qty": dec(o.qty),
+        "quote_qty": dec(o.quote_qty),
+        "remaining": dec(o.remaining),
+        "filled": dec(o.filled),
+        "quote_filled": dec(o.quote_filled),
+        "status": o.status,
+        "reason": o.reason,
+        "created_at": o.created_at.isoformat(),
+        "updated_at": o.updated_at.isoformat(),
+        "fills": fills,
+    }
+
+
+def fill_reply(trade: Trade, *, liquidity: str, fee: Decimal, fee_asset: str) -> dict[str, Any]:
+    return {
+        "trade_id": trade.id,
+        "price": dec(trade.price),
+        "qty": dec(trade.qty),
+        "quote_qty": dec(trade.quote_qty),
+        "fee": dec(fee),
+        "fee_asset": fee_asset,
+        "liquidity": liquidity,
+        "time": trade.created_at.isoformat(),
+    }
+
+
+@dataclass
+class Batch:
+    """Everything one batch of commands caused, to be written in one transaction."""
+
+    now: datetime
+    orders: dict[int, OrderRecord] = field(default_factory=dict)  # touched, final state
+    new_order_ids: set[int] = field(default_factory=set)
+    trades: list[Trade] = field(default_factory=list)
+    ledger: list[Any] = field(default_factory=list)
+    balances: set[tuple[int, str]] = field(default_factory=set)
+    positions: set[tuple[int, int]] = field(default_factory=set)
+    symbols: set[str] = field(default_factory=set)
+    statuses: dict[str, str] = field(default_factory=dict)
+    events: list[tuple[str, Any]] = field(default_factory=list)  # (symbol, core event) for market data
