@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
-from accounts.models import Balance, LedgerEntry, User
+from accounts.models import Asset, Balance, LedgerEntry, User
+from quantx_site.errors import ApiError, ErrorCode
 
 
 @dataclass(frozen=True)
@@ -52,5 +53,14 @@ def balance_list(*, user: User) -> QuerySet[Balance]:
     return Balance.objects.filter(user=user).select_related("asset").order_by("asset__code")
 
 
-def ledger_list(*, user: User) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(user=user).select_related("asset").order_by("-id")
+def ledger_list(*, user: User, asset: str | None = None, reason: str | None = None) -> QuerySet[LedgerEntry]:
+    """The user's ledger entries, newest first, optionally of one asset code (unknown: 400 -1100)
+    and one reason."""
+    entries = LedgerEntry.objects.filter(user=user).select_related("asset")
+    if asset is not None:
+        if not Asset.objects.filter(code=asset).exists():
+            raise ApiError(ErrorCode.ILLEGAL_PARAMETER, f"asset: Unknown asset {asset!r}.", field="asset")
+        entries = entries.filter(asset__code=asset)
+    if reason is not None:
+        entries = entries.filter(reason=reason)
+    return entries.order_by("-id")

@@ -9,9 +9,14 @@ from typing import Any
 
 from channels.consumer import AsyncConsumer
 
+from engine.protocol import COMMAND_TYPE
 from engine.runtime import runtime_for_this_loop
 
 
 class EngineConsumer(AsyncConsumer):
-    async def engine_command(self, message: dict[str, Any]) -> None:
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Queues the command without Channels' per-message `close_old_connections` thread hop:
+        the handler touches no database, and the runtime checks its connection once per batch."""
+        if message.get("type") != COMMAND_TYPE:
+            raise ValueError(f"engine: no handler for message type {message.get('type')!r}")
         await runtime_for_this_loop(self.channel_layer).submit(message)

@@ -198,6 +198,8 @@ def _money(state: "EngineState", cmd: dict[str, Any], op: str) -> Reply:
     if not 1 <= len(operation_id) <= 64:
         raise bad("operation_id must be 1 to 64 characters")
     if asset not in state.assets:
+        state.assets_refresh()  # staff may have added it since the engine started
+    if asset not in state.assets:
         raise CommandRefused("WORKER_UNKNOWN_ASSET", f"unknown asset {asset!r}")
     state.require_user(user_id)
     signed = -amount if op == "withdraw" else amount
@@ -303,10 +305,13 @@ def _on_order(state: "EngineState", e: OrderEvent) -> None:
     record.reason = e.reason.value if e.reason is not None else record.reason
     record.seq = e.priority
     record.updated_at = state.batch.now
-    if record.type in STOP_TYPES:
+    if record.type in STOP_TYPES and not record.triggered:
+        # A waiting stop can only be canceled or rejected; any other end, or a fill, means it triggered.
         view = state.ex.order(record.id)
         if view is not None:
             record.triggered = view.triggered
+        else:
+            record.triggered = e.filled > 0 or e.status not in (OrderStatus.CANCELED, OrderStatus.REJECTED)
     state.batch.orders[record.id] = record
     if e.status in TERMINAL:
         state.orders.pop(record.id, None)

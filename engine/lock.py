@@ -58,3 +58,11 @@ def _file_lock(db_path: Path) -> Any:
         handle.close()
         raise EngineLockHeld(f"another engine worker holds {path}") from None
     return handle
+
+
+def engine_lock_release() -> None:
+    """Lets go of the engine lock (tests; a worker simply exits)."""
+    global _held
+    if _held is not None and _held is not True:
+        _held.close()
+    _held = None

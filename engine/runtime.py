@@ -3,8 +3,8 @@
 Group commit (ARCHITECTURE decision 2): the runtime takes every command waiting (up to
 ENGINE_MAX_BATCH), runs them through risk and matching in memory, writes everything they caused in
 ONE transaction, and only then replies to each caller and publishes. A reply means committed.
-Batch processing runs in Django's database thread (database_sync_to_async); replies and
-publishing run in the event loop.
+Batch processing runs in Django's thread for sync code (sync_to_async, thread-sensitive); replies
+and publishing run in the event loop.
 
 SIGTERM (scaled mode): the batch in hand is finished and committed, then the process exits.
 """
@@ -15,7 +15,7 @@ import signal
 import weakref
 from typing import Any
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from engine.protocol import Reply
@@ -59,7 +59,7 @@ class EngineRuntime:
 
     async def _run(self) -> None:
         try:
-            state = await database_sync_to_async(engine_start)()
+            state = await sync_to_async(engine_start, thread_sensitive=True)()
         except Exception as exc:
             log.exception("engine: failed to start")
             self.failed = f"the engine failed to start: {exc}"
@@ -74,7 +74,7 @@ class EngineRuntime:
         while True:
             batch, stop = await self._next_batch()
             if batch:
-                outcome = await database_sync_to_async(state.process_batch)(batch)
+                outcome = await sync_to_async(state.process_batch, thread_sensitive=True)(batch)
                 await self._deliver(outcome)
             if stop:
                 log.info("engine: stopped cleanly after committing the last batch")

@@ -18,10 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from accounts.models import LedgerEntry
+from accounts.models import Asset, LedgerEntry
 from accounts.money import from_atoms, to_atoms
 from engine import handlers
 from engine.commands import CommandRefused
@@ -87,6 +87,8 @@ class EngineState:
 
     def process_batch(self, messages: list[dict[str, Any]]) -> BatchOutcome:
         """Runs, commits and answers one batch (see the module docstring)."""
+        if not connection.in_atomic_block:  # (tests run inside one; never drop their connection)
+            close_old_connections()  # a database restart must not kill the worker
         state: EngineState = self
         poisoned: set[int] = set()
         while True:
@@ -174,6 +176,9 @@ class EngineState:
         if row is not None:
             return {"ok": True, "order": order_reply(row, [], row.instrument.symbol), "duplicate": True}
         return None
+
+    def assets_refresh(self) -> None:
+        self.assets = dict(Asset.objects.values_list("code", "id"))
 
     def balance(self, user_id: int, asset: str) -> tuple[Decimal, Decimal]:
         free, locked = self.ex.balance(user_id, asset)

@@ -5,6 +5,7 @@ deployment shows up at start-up instead of as a silently wrong default.
 """
 
 import os
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,3 +47,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_decimal_map(name: str, default: dict[str, Decimal]) -> dict[str, Decimal]:
+    """`KEY=amount,KEY=amount` (e.g. `USD=10000,BTC=1`): positive decimals with at most 8 places."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return dict(default)
+    result: dict[str, Decimal] = {}
+    for item in raw.split(","):
+        key, sep, value = item.partition("=")
+        key = key.strip().upper()
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if not (sep and key and amount.is_finite() and amount > 0 and -amount.as_tuple().exponent <= 8):
+            raise ImproperlyConfigured(f"{name}: {item.strip()!r} is not KEY=positive amount (8 decimals at most)")
+        result[key] = amount
+    return result

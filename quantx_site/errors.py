@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 
 class ErrorCode(IntEnum):
@@ -21,6 +20,7 @@ class ErrorCode(IntEnum):
     UNAUTHORIZED = -1002
     TOO_MANY_REQUESTS = -1003
     STATUS_UNKNOWN = -1007
+    SERVER_BUSY = -1008
     FILTER_FAILURE = -1013
     DISABLED = -1020
     TIMESTAMP_OUTSIDE_RECV_WINDOW = -1021
@@ -29,6 +29,7 @@ class ErrorCode(IntEnum):
     MALFORMED_REQUEST = -1101
     MANDATORY_PARAM_MISSING = -1102
     UNKNOWN_PARAMETER = -1104
+    PARAMETER_NOT_REQUIRED = -1106
     METHOD_NOT_ALLOWED = -1107
     UNSUPPORTED_MEDIA_TYPE = -1108
     NOT_ACCEPTABLE = -1109
@@ -40,6 +41,7 @@ class ErrorCode(IntEnum):
     NO_SUCH_ORDER = -2013
     BAD_API_KEY_FORMAT = -2014
     REJECTED_API_KEY = -2015
+    ORDER_AMEND_REJECTED = -2038
 
 
 class ApiError(exceptions.APIException):
@@ -101,6 +103,9 @@ def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF EXCEPTION_HANDLER: every API error leaves in the one shape."""
+    # Imported here: rest_framework.views loads the authentication classes, which import this module.
+    from rest_framework.views import exception_handler
+
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)
@@ -112,7 +117,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body = _validation_body(exc)
     else:
         code = next((c for cls, c in _EXCEPTION_CODES if isinstance(exc, cls)), ErrorCode.UNKNOWN)
-        body = {"code": int(code), "msg": str(getattr(exc, "detail", exc))}
+        detail = getattr(exc, "detail", exc)
+        if isinstance(detail, Mapping):  # simplejwt: {"detail": ..., "code": ..., "messages": [...]}
+            detail = detail.get("detail", next(iter(detail.values()), ""))
+        body = {"code": int(code), "msg": str(detail)}
     response.data = body
     return response
 

@@ -1,13 +1,13 @@
 """Serializer building blocks shared by every API: strict input and exact amounts."""
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from accounts.money import DECIMAL_PLACES, MAX_AMOUNT
+from accounts.money import ATOM, DECIMAL_PLACES, MAX_AMOUNT
 
 
 class StrictSerializer(serializers.Serializer):
@@ -41,3 +41,35 @@ class AmountField(serializers.DecimalField):
         if value <= 0:
             self.fail("not_positive")
         return value
+
+
+class AmountOutField(serializers.DecimalField):
+    """An amount (or rate) on the way out: a string with exactly 8 decimal places ("0.00100000").
+
+    Accepts a Decimal, an int or a decimal string (the engine's replies), so model rows and engine
+    replies serialize identically. Values with more places (unrealized PnL) round half-even; the
+    context is wide enough that no storable amount, nor a product of two, can overflow it.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", None)
+        kwargs.setdefault("decimal_places", DECIMAL_PLACES)
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        with localcontext() as ctx:
+            ctx.prec = 60
+            fixed = amount.quantize(ATOM, rounding=ROUND_HALF_EVEN)
+        return f"{fixed.copy_abs() if fixed.is_zero() else fixed:f}"  # never "-0.00000000"
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """`serializer_class(data=data)`'s validated data, or its ValidationError (-> the error shape).
+
+    For views: `validated(InputSerializer, request.data)`, `validated(QuerySerializer, request.query_params)`.
+    """
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

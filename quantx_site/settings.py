@@ -206,6 +206,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several fields are called "status" with different choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "trading.models.OrderStatus",
+        "InstrumentStatusEnum": "trading.models.InstrumentStatus",
+    },
 }
 
 # --- Static files, i18n, logging --------------------------------------------------------------

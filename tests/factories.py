@@ -4,9 +4,12 @@ import itertools
 import uuid
 from decimal import Decimal
 
+from django.db.models import Max
+from django.utils import timezone
+
 from accounts.models import Asset, User
 from accounts.services import balance_adjust
-from trading.models import Instrument
+from trading.models import Instrument, Order, Position, Trade
 
 _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery-9"
@@ -46,4 +49,61 @@ def fund(user: User, code: str, amount: str) -> None:
         amount=Decimal(amount),
         reason="DEPOSIT",
         operation_id=f"test-{uuid.uuid4()}",
+    )
+
+
+# Rows the engine writes, made directly for tests of the read APIs.
+
+
+def make_order(user: User, instrument: Instrument, **overrides: object) -> Order:
+    now = timezone.now()
+    fields: dict[str, object] = {
+        "id": (Order.objects.aggregate(m=Max("id"))["m"] or 0) + 1,
+        "client_order_id": uuid.uuid4().hex,
+        "side": "BUY",
+        "type": "LIMIT",
+        "price": Decimal("100"),
+        "qty": Decimal("1"),
+        "remaining": Decimal("1"),
+        "status": "NEW",
+        "created_at": now,
+        "updated_at": now,
+    }
+    fields.update(overrides)
+    return Order.objects.create(user=user, instrument=instrument, **fields)
+
+
+def make_trade(taker_order: Order, maker_order: Order, *, price: str, qty: str, **overrides: object) -> Trade:
+    instrument = taker_order.instrument
+    fields: dict[str, object] = {
+        "id": (Trade.objects.aggregate(m=Max("id"))["m"] or 0) + 1,
+        "seq": (Trade.objects.filter(instrument=instrument).aggregate(m=Max("seq"))["m"] or 0) + 1,
+        "price": Decimal(price),
+        "qty": Decimal(qty),
+        "quote_qty": Decimal(price) * Decimal(qty),
+        "taker_side": taker_order.side,
+        "taker_fee": Decimal(0),
+        "maker_fee": Decimal(0),
+        "created_at": timezone.now(),
+    }
+    fields.update(overrides)
+    return Trade.objects.create(
+        instrument=instrument,
+        taker_order=taker_order,
+        maker_order=maker_order,
+        taker_id=taker_order.user_id,
+        maker_id=maker_order.user_id,
+        **fields,
+    )
+
+
+def make_position(
+    user: User, instrument: Instrument, *, qty: str, avg_price: str, realized_pnl: str = "0"
+) -> Position:
+    return Position.objects.create(
+        user=user,
+        instrument=instrument,
+        qty=Decimal(qty),
+        avg_price=Decimal(avg_price),
+        realized_pnl=Decimal(realized_pnl),
     )

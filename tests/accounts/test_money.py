@@ -14,14 +14,18 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def test_large_balance_round_trips_exactly():
-    balance = Balance.objects.create(user=make_user(), asset=make_asset("BTC"), free=Decimal("12345678901.12345678"))
+    balance = Balance.objects.create(
+        user=make_user(), asset=make_asset("BTC"), free=Decimal("12345678901.12345678")
+    )
     balance.refresh_from_db()
     assert balance.free == Decimal("12345678901.12345678")
     assert str(balance.free) == "12345678901.12345678"
 
 
 def test_smallest_price_round_trips_exactly():
-    instrument = make_instrument("ETH-BTC", tick_size=Decimal("0.00000001"), lot_size=Decimal("1"), min_qty=Decimal("1"))
+    instrument = make_instrument(
+        "ETH-BTC", tick_size=Decimal("0.00000001"), lot_size=Decimal("1"), min_qty=Decimal("1")
+    )
     instrument.refresh_from_db()
     assert instrument.tick_size == Decimal("0.00000001")
 
@@ -37,7 +41,9 @@ def test_sums_in_sql_are_exact():
     user = make_user()
     amounts = [Decimal("12345678901.12345678"), Decimal("0.00000001"), Decimal("-0.1"), Decimal("0.2")]
     for amount in amounts:
-        LedgerEntry.objects.create(user=user, asset=asset, delta_free=amount, delta_locked=0, reason="ADJUSTMENT")
+        LedgerEntry.objects.create(
+            user=user, asset=asset, delta_free=amount, delta_locked=0, reason="ADJUSTMENT"
+        )
     total = LedgerEntry.objects.aggregate(total=Sum("delta_free"))["total"]
     assert total == sum(amounts) == Decimal("12345678901.22345679")
 

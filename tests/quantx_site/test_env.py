@@ -37,9 +37,15 @@ def test_a_non_postgres_database_url_is_refused(tmp_path):
 
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        env={"DJANGO_SETTINGS_MODULE": "quantx_site.settings", "DATABASE_URL": "mysql://x/y",
-             "QX_VAR_DIR": str(tmp_path), "PATH": ""},
-        capture_output=True, text=True, check=False,
+        env={
+            "DJANGO_SETTINGS_MODULE": "quantx_site.settings",
+            "DATABASE_URL": "mysql://x/y",
+            "QX_VAR_DIR": str(tmp_path),
+            "PATH": "",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "DATABASE_URL must be a postgres" in result.stderr
