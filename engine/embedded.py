@@ -7,6 +7,7 @@ engine` runs in the scaled mode. One code path, two ways to host it.
 """
 
 import asyncio
+import contextvars
 import weakref
 from typing import Any
 
@@ -29,4 +30,6 @@ def ensure_embedded_engine(layer: Any) -> None:
     from engine.routing import channel_routes
 
     worker = Worker(application=channel_routes, channels=[ENGINE_CHANNEL], channel_layer=layer)
-    _workers[loop] = loop.create_task(worker.arun(), name="quantx-embedded-engine")
+    # A fresh context: the task must not inherit the first request's context (asgiref keeps the
+    # request's sync-thread executor there, which is gone once that request ends).
+    _workers[loop] = loop.create_task(worker.arun(), name="quantx-embedded-engine", context=contextvars.Context())

@@ -18,6 +18,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from engine.lock import EngineLockHeld
 from engine.protocol import Reply
 from engine.state import BatchOutcome, engine_start
 
@@ -43,6 +44,7 @@ class EngineRuntime:
         self.max_batch: int = settings.ENGINE_MAX_BATCH
         self.failed: str | None = None
         self.stopping = False
+        self.started = asyncio.Event()  # set once the state is loaded (or loading failed)
         self.task = asyncio.get_running_loop().create_task(self._run(), name="quantx-engine-runtime")
 
     async def submit(self, message: dict[str, Any]) -> None:
@@ -61,12 +63,17 @@ class EngineRuntime:
         try:
             state = await sync_to_async(engine_start, thread_sensitive=True)()
         except Exception as exc:
-            log.exception("engine: failed to start")
+            if isinstance(exc, EngineLockHeld):
+                log.error("engine: not started: %s (exactly one engine worker may run)", exc)
+            else:
+                log.exception("engine: failed to start")
             self.failed = f"the engine failed to start: {exc}"
+            self.started.set()
             await self._fail_waiting()
             if not settings.ENGINE_EMBEDDED:
                 raise SystemExit(1) from exc
             return
+        self.started.set()
         if not settings.ENGINE_EMBEDDED:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -34,8 +34,10 @@ class ErrorCode(IntEnum):
     UNSUPPORTED_MEDIA_TYPE = -1108
     NOT_ACCEPTABLE = -1109
     BAD_PRECISION = -1111
+    BAD_INTERVAL = -1120
     BAD_SYMBOL = -1121
     NOT_FOUND = -1125
+    RESYNC_REQUIRED = -1140
     NEW_ORDER_REJECTED = -2010
     CANCEL_REJECTED = -2011
     NO_SUCH_ORDER = -2013
@@ -65,6 +67,7 @@ _VALIDATION_CODES = {
     "unknown_field": ErrorCode.UNKNOWN_PARAMETER,
     "max_decimal_places": ErrorCode.BAD_PRECISION,
     "unknown_symbol": ErrorCode.BAD_SYMBOL,
+    "bad_interval": ErrorCode.BAD_INTERVAL,
     "filter": ErrorCode.FILTER_FAILURE,
 }
 

@@ -63,11 +63,11 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "engine",  # before "channels": its runworker starts the engine eagerly (engine/management)
     "channels",
     "accounts",
     "trading",
     "marketdata",
-    "engine",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 api_v1 = [
     path("", include("accounts.api_urls")),
+    path("", include("trading.api_urls")),
+    path("", include("accounts.api_account_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

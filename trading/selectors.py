@@ -1,9 +1,147 @@
-"""Reads of trading data. Views and APIs call these; they never query models directly."""
+"""Reads of trading data. Views and APIs call these; they never query models directly.
 
-from django.db.models import QuerySet
+Every read of orders and trades is scoped to one user: another user's order is, for you, an order
+that does not exist (404, code -2013), never a 403 that would confirm its id.
+"""
 
-from trading.models import Instrument
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet
+from rest_framework import status
+
+from accounts.models import User
+from quantx_site.errors import ApiError, ErrorCode
+from trading.models import Instrument, Order, Side, Trade
+
+MAX_ID = 2**63 - 1
+"""Ids are positive BIGINTs; a larger number in a URL is simply not an order (and must never reach
+the database, which would overflow)."""
+
+LIQUIDITY_MAKER = "MAKER"
+LIQUIDITY_TAKER = "TAKER"
 
 
 def instrument_list() -> QuerySet[Instrument]:
     return Instrument.objects.select_related("base", "quote").order_by("symbol")
+
+
+def instrument_get(*, symbol: str) -> Instrument:
+    """The instrument with this exact symbol, or ApiError 400 -1121."""
+    instrument = Instrument.objects.select_related("base", "quote").filter(symbol=symbol).first()
+    if instrument is None:
+        raise ApiError(ErrorCode.BAD_SYMBOL, f"symbol: Invalid symbol {symbol!r}.", field="symbol")
+    return instrument
+
+
+def _orders_of(user: User) -> QuerySet[Order]:
+    # `symbol` annotated (one JOIN) so order rows and engine replies serialize alike, with no N+1.
+    return Order.objects.filter(user=user).annotate(symbol=F("instrument__symbol"))
+
+
+def order_list(
+    *,
+    user: User,
+    symbol: str | None = None,
+    statuses: Collection[str] | None = None,
+    side: str | None = None,
+) -> QuerySet[Order]:
+    """The user's orders, newest first, optionally of one symbol (unknown: 400 -1121), some
+    statuses, one side."""
+    orders = _orders_of(user)
+    if symbol is not None:
+        orders = orders.filter(instrument=instrument_get(symbol=symbol))
+    if statuses is not None:
+        orders = orders.filter(status__in=list(statuses))
+    if side is not None:
+        orders = orders.filter(side=side)
+    return orders.order_by("-id")
+
+
+def order_get(*, user: User, order_id: int) -> Order:
+    """The user's order with this id, or ApiError 404 -2013 (also when it is someone else's)."""
+    order = _orders_of(user).filter(id=order_id).first() if 0 < order_id <= MAX_ID else None
+    if order is None:
+        raise _no_such_order()
+    return order
+
+
+def order_find_by_client_id(*, user: User, client_order_id: str) -> Order | None:
+    return _orders_of(user).filter(client_order_id=client_order_id).first()
+
+
+def order_get_by_client_id(*, user: User, client_order_id: str) -> Order:
+    """The user's order with this client order id, or ApiError 404 -2013."""
+    order = order_find_by_client_id(user=user, client_order_id=client_order_id)
+    if order is None:
+        raise _no_such_order()
+    return order
+
+
+def _no_such_order() -> ApiError:
+    return ApiError(ErrorCode.NO_SUCH_ORDER, "Order does not exist.", status_code=status.HTTP_404_NOT_FOUND)
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One trade seen from one of its sides (the user's)."""
+
+    trade_id: int
+    order_id: int
+    symbol: str
+    side: str
+    price: Decimal
+    qty: Decimal
+    quote_qty: Decimal
+    fee: Decimal
+    fee_asset: str
+    liquidity: str
+    time: datetime
+
+
+def trade_list(*, user: User, symbol: str | None = None, order_id: int | None = None) -> QuerySet[Trade]:
+    """Trades the user took part in (as taker, maker or both), newest first, optionally of one symbol
+    (unknown: 400 -1121) or one of the user's orders; turn a page of them into rows with `fills_of`."""
+    mine = Q(taker=user) | Q(maker=user)
+    if order_id is not None:
+        mine = Q(taker=user, taker_order_id=order_id) | Q(maker=user, maker_order_id=order_id)
+    trades = Trade.objects.filter(mine).select_related("instrument__base", "instrument__quote")
+    if symbol is not None:
+        trades = trades.filter(instrument=instrument_get(symbol=symbol))
+    return trades.order_by("-id")
+
+
+def fills_of(trades: Iterable[Trade], *, user: User, order_id: int | None = None) -> list[Fill]:
+    """The user's side of each trade: one row, or two (taker first) for a self-trade.
+
+    The fee is in the asset the user received: base when buying, quote when selling.
+    """
+    rows = []
+    for trade in trades:
+        instrument = trade.instrument
+        sides = (
+            (trade.taker_id, trade.taker_order_id, trade.taker_side, trade.taker_fee, LIQUIDITY_TAKER),
+            (trade.maker_id, trade.maker_order_id, trade.maker_side, trade.maker_fee, LIQUIDITY_MAKER),
+        )
+        for owner_id, own_order_id, side, fee, liquidity in sides:
+            if owner_id != user.pk or (order_id is not None and own_order_id != order_id):
+                continue
+            fee_asset = instrument.base.code if side == Side.BUY else instrument.quote.code
+            rows.append(
+                Fill(
+                    trade_id=trade.id,
+                    order_id=own_order_id,
+                    symbol=instrument.symbol,
+                    side=side,
+                    price=trade.price,
+                    qty=trade.qty,
+                    quote_qty=trade.quote_qty,
+                    fee=fee,
+                    fee_asset=fee_asset,
+                    liquidity=liquidity,
+                    time=trade.created_at,
+                )
+            )
+    return rows
