@@ -7,11 +7,13 @@ event loop on first use.
 """
 
 import asyncio
+import threading
 import uuid
 
 from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from engine.protocol import (
     COMMAND_TYPE,
@@ -50,5 +52,27 @@ async def engine_request(command: Command, *, timeout: float = REPLY_TIMEOUT_SEC
 
 
 def engine_request_sync(command: Command, *, timeout: float = REPLY_TIMEOUT_SECONDS) -> Reply:
-    """`engine_request` for sync code (DRF views, admin actions, management commands)."""
-    return async_to_sync(engine_request)(command, timeout=timeout)
+    """`engine_request` for sync code (DRF views, admin actions, management commands).
+
+    Embedded mode: on the web process's own loop (where the engine and the in-memory layer live).
+    Scaled mode: on one long-lived loop per process, so every request of a WSGI worker reuses the
+    same Redis connections instead of building a new event loop and connection pool each time.
+    """
+    if settings.ENGINE_EMBEDDED:
+        return async_to_sync(engine_request)(command, timeout=timeout)
+    future = asyncio.run_coroutine_threadsafe(engine_request(command, timeout=timeout), _client_loop())
+    return future.result()
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _client_loop() -> asyncio.AbstractEventLoop:
+    """This process's engine-client loop, started on first use (after any fork) in a daemon thread."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="quantx-engine-client", daemon=True).start()
+        return _loop

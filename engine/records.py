@@ -59,8 +59,8 @@ class OrderRecord:
     reason: str
     seq: int
     triggered: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None  # None after recovery until a reply needs it (see `times`)
+    updated_at: datetime | None
 
     @classmethod
     def from_model(cls, o: Order, symbol: str) -> "OrderRecord":
@@ -80,6 +80,10 @@ class OrderRecord:
         )  # fmt: skip
 
     def as_reply(self, fills: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        if self.created_at is None:  # recovered without its times (engine/recovery.py)
+            self.created_at = Order.objects.values_list("created_at", flat=True).get(pk=self.id)
+        if self.updated_at is None:
+            self.updated_at = self.created_at
         return order_reply(self, fills or [])
 
 

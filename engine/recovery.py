@@ -9,10 +9,11 @@ import logging
 import time
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import BigIntegerField, Max
+from django.db.models.functions import Cast
 
 from accounts.models import Asset, Balance, User
-from accounts.money import to_atoms
+from accounts.money import from_atoms, to_atoms
 from engine.core import STP, Exchange, InstrumentSpec, OrderType, Side, TimeInForce
 from engine.models import SymbolState
 from engine.positions import PositionState
@@ -60,20 +61,52 @@ def exchange_load(*, with_orders: bool = True) -> tuple[Exchange, dict[str, Mark
         exchange.restore_balance(balance.user_id, balance.asset.code, to_atoms(balance.free), to_atoms(balance.locked))
     records: dict[int, OrderRecord] = {}
     if with_orders:
-        for order in Order.objects.filter(status__in=OPEN_STATUSES).order_by("seq").iterator(chunk_size=5000):
-            market = by_id[order.instrument_id]
-            spec = market.spec
-            assert order.qty is not None and order.price is not None
-            exchange.restore_order(
-                order_id=order.id, owner=order.user_id, symbol=market.symbol, side=Side(order.side),
-                type=OrderType(order.type), qty=spec.qty_to_lots(order.qty),
-                filled=spec.qty_to_lots(order.filled) if order.filled else 0, remaining=spec.qty_to_lots(order.remaining),
-                price=spec.price_to_ticks(order.price), priority=order.seq,
-                stop_price=None if order.stop_price is None else spec.price_to_ticks(order.stop_price),
-                tif=TimeInForce(order.tif), stp=STP(order.stp), triggered=order.triggered,
-            )  # fmt: skip
-            records[order.id] = OrderRecord.from_model(order, market.symbol)
+        records = _restore_orders(exchange, by_id)
     return exchange, markets, records, fees.id
+
+
+_MONEY = ("price", "stop_price", "qty", "quote_qty", "remaining", "filled", "quote_filled")
+_PLAIN = ("id", "user_id", "instrument_id", "client_order_id", "side", "type", "tif", "stp", "status", "reason",
+          "seq", "triggered")  # fmt: skip
+_SIDES = {s.value: s for s in Side}
+_TYPES = {t.value: t for t in OrderType}
+_TIFS = {t.value: t for t in TimeInForce}
+_STPS = {s.value: s for s in STP}
+
+
+def _restore_orders(exchange: Exchange, markets: dict[int, Market]) -> dict[int, OrderRecord]:
+    """Open orders and waiting stops back into the books, in time priority.
+
+    The hot loop of recovery (100,000 orders in well under 5 s): amounts are read as raw integer
+    atoms (CAST skips the MoneyField converter) and divided into ticks and lots exactly; the times
+    are left out (a record loads its created_at when a reply needs it, see OrderRecord).
+    """
+    steps = {mid: (to_atoms(m.spec.tick_size), to_atoms(m.spec.lot_size)) for mid, m in markets.items()}
+    rows = (
+        Order.objects.filter(status__in=OPEN_STATUSES)
+        .order_by("seq")
+        .values_list(*_PLAIN, *(Cast(f, BigIntegerField()) for f in _MONEY))
+    )
+    records: dict[int, OrderRecord] = {}
+    for (oid, user_id, instrument_id, coid, side, type_, tif, stp, status, reason, seq, triggered,
+         price, stop_price, qty, quote_qty, remaining, filled, quote_filled) in rows.iterator(5000):  # fmt: skip
+        market = markets[instrument_id]
+        tick, lot = steps[instrument_id]
+        if price % tick or qty % lot or remaining % lot or filled % lot or (stop_price or 0) % tick:
+            raise RuntimeError(f"order {oid}: amounts off the instrument's tick or lot")
+        exchange.restore_order(
+            order_id=oid, owner=user_id, symbol=market.symbol, side=_SIDES[side], type=_TYPES[type_],
+            qty=qty // lot, filled=filled // lot, remaining=remaining // lot, price=price // tick, priority=seq,
+            stop_price=None if stop_price is None else stop_price // tick, tif=_TIFS[tif], stp=_STPS[stp],
+            triggered=triggered,
+        )  # fmt: skip
+        records[oid] = OrderRecord(
+            oid, user_id, instrument_id, market.symbol, coid, side, type_, tif, stp, from_atoms(price),
+            None if stop_price is None else from_atoms(stop_price), from_atoms(qty),
+            None if quote_qty is None else from_atoms(quote_qty), from_atoms(remaining), from_atoms(filled),
+            from_atoms(quote_filled), status, reason, seq, triggered, None, None,
+        )  # fmt: skip
+    return records
 
 
 def state_load() -> "EngineState":  # type: ignore[name-defined]  # noqa: F821

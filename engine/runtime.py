@@ -12,6 +12,7 @@ SIGTERM (scaled mode): the batch in hand is finished and committed, then the pro
 import asyncio
 import logging
 import signal
+import time
 import weakref
 from typing import Any
 
@@ -81,8 +82,12 @@ class EngineRuntime:
         while True:
             batch, stop = await self._next_batch()
             if batch:
+                started = time.perf_counter()
                 outcome = await sync_to_async(state.process_batch, thread_sensitive=True)(batch)
+                committed = time.perf_counter()
                 await self._deliver(outcome)
+                log.debug("engine: batch of %d: %.2f ms to commit, %.2f ms to reply", len(batch),
+                          (committed - started) * 1e3, (time.perf_counter() - committed) * 1e3)  # fmt: skip
             if stop:
                 log.info("engine: stopped cleanly after committing the last batch")
                 raise SystemExit(0)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Asset, LedgerEntry
@@ -87,8 +87,6 @@ class EngineState:
 
     def process_batch(self, messages: list[dict[str, Any]]) -> BatchOutcome:
         """Runs, commits and answers one batch (see the module docstring)."""
-        if not connection.in_atomic_block:  # (tests run inside one; never drop their connection)
-            close_old_connections()  # a database restart must not kill the worker
         state: EngineState = self
         poisoned: set[int] = set()
         while True:
@@ -102,6 +100,8 @@ class EngineState:
                 batch_persist(state)
         except Exception:
             log.exception("engine: commit of a batch of %d commands failed; rebuilding from the database", len(messages))
+            if not connection.in_atomic_block:  # (tests run inside one; never drop their connection)
+                connection.close()  # the next batch reconnects, e.g. after a database restart
             state._rebuilt()
             failure = {"ok": False, "reason": "WORKER_INTERNAL", "msg": "The command was not committed; retry."}
             return BatchOutcome([(m.get("reply_to"), failure) for m in messages], None)
@@ -138,10 +138,14 @@ class EngineState:
         coids = {k for k in coids if isinstance(k[0], int) and isinstance(k[1], str) and k not in self.client_ids}
         known: dict[tuple[int, str], Order] = {}
         if coids:
-            rows = Order.objects.filter(
-                user_id__in={u for u, _ in coids}, client_order_id__in={c for _, c in coids}
-            ).select_related("instrument")
-            known = {(o.user_id, o.client_order_id): o for o in rows}
+            # Cheap existence check first; whole rows only for the (rare) ids used before.
+            hits = set(
+                Order.objects.filter(user_id__in={u for u, _ in coids}, client_order_id__in={c for _, c in coids})
+                .values_list("user_id", "client_order_id")
+            ) & coids
+            for user_id, client_order_id in hits:
+                row = Order.objects.select_related("instrument").get(user_id=user_id, client_order_id=client_order_id)
+                known[(user_id, client_order_id)] = row
         ops = {c.get("operation_id") for c in commands if c.get("op") in ("deposit", "withdraw", "adjust")}
         operations: dict[tuple[int, str, str], LedgerEntry] = {}
         if ops - {None}:
