@@ -253,3 +253,11 @@ def test_every_error_code_is_documented_with_its_status():
     doc = (settings.BASE_DIR / "docs" / "errors.md").read_text()
     for code in ErrorCode:
         assert re.search(rf"^### {int(code)} {code.name} — HTTP \d{{3}}", doc, re.MULTILINE), code
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_an_api_path_without_its_trailing_slash_is_a_coded_404_not_a_redirect(client, method):
+    body = {} if method == "get" else {"content_type": "application/json", "data": "{}"}
+    response = getattr(client, method)("/api/v1/orders", **body)
+    assert response.status_code == 404
+    assert response.json() == {"code": -1125, "msg": "No such endpoint. API paths end with a slash: /api/v1/orders/"}
