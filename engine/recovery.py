@@ -5,6 +5,7 @@ counters are loaded into a fresh core `Exchange`, which then equals the one that
 `verify_ledger` and the crash tests compare state hashes to prove it.
 """
 
+import gc
 import logging
 import time
 
@@ -44,7 +45,9 @@ def market_from(instrument: Instrument) -> Market:
                   instrument.max_qty, instrument.min_notional)  # fmt: skip
 
 
-def exchange_load(*, with_orders: bool = True) -> tuple[Exchange, dict[str, Market], dict[int, OrderRecord], int]:
+def exchange_load(
+    *, with_orders: bool = True
+) -> tuple[Exchange, dict[str, Market], dict[int, OrderRecord], int]:
     """A core Exchange rebuilt from the database, its markets and open-order records."""
     fees = fee_user()
     exchange = Exchange(fee_owner=fees.id)
@@ -58,10 +61,13 @@ def exchange_load(*, with_orders: bool = True) -> tuple[Exchange, dict[str, Mark
         last = None if counter.last_price is None else market.spec.price_to_ticks(counter.last_price)
         exchange.restore_market(market.symbol, seq=counter.seq, last_price=last)
     for balance in Balance.objects.select_related("asset").iterator(chunk_size=5000):
-        exchange.restore_balance(balance.user_id, balance.asset.code, to_atoms(balance.free), to_atoms(balance.locked))
+        exchange.restore_balance(
+            balance.user_id, balance.asset.code, to_atoms(balance.free), to_atoms(balance.locked)
+        )
     records: dict[int, OrderRecord] = {}
     if with_orders:
         records = _restore_orders(exchange, by_id)
+    exchange.restore_priority_counter(Order.objects.aggregate(m=Max("seq"))["m"] or 0)
     return exchange, markets, records, fees.id
 
 
@@ -115,7 +121,8 @@ def state_load() -> "EngineState":  # type: ignore[name-defined]  # noqa: F821
     started = time.perf_counter()
     exchange, markets, records, fee_user_id = exchange_load()
     positions = {
-        (p.user_id, p.instrument_id): PositionState(p.qty, p.avg_price, p.realized_pnl) for p in Position.objects.all()
+        (p.user_id, p.instrument_id): PositionState(p.qty, p.avg_price, p.realized_pnl)
+        for p in Position.objects.all()
     }
     state = EngineState(
         exchange=exchange,
@@ -127,6 +134,8 @@ def state_load() -> "EngineState":  # type: ignore[name-defined]  # noqa: F821
         next_trade_id=(Trade.objects.aggregate(m=Max("id"))["m"] or 0) + 1,
         fee_user_id=fee_user_id,
     )
+    gc.collect()
+    gc.freeze()  # the rebuilt books are long-lived: keep them out of every later GC pass (pauses)
     problems = exchange.check_invariants()
     if problems:
         raise RuntimeError(f"engine state rebuilt from the database is inconsistent: {problems[:5]}")

@@ -1,8 +1,9 @@
 """Exchange: balances and risk around the MatchingEngine (risk -> match -> settle, in memory).
 
-NOTE for the core's authors: this module was written by the lead engineer so the worker could be
-built in parallel; review, test and extend it rather than replacing it (docs/engine-worker.md and
-engine/state.py depend on this API).
+Written by the lead engineer so the worker could be built in parallel (docs/engine-worker.md and
+engine/state.py depend on this API); reviewed, tested (tests/engine/core/test_risk*.py) and extended
+by the core: parameters are checked before any hold, per-asset conservation is tracked and checked,
+``validate()`` covers the money invariants.
 
 Balances are integer atoms (1e-8) per (owner, asset): ``free`` and ``locked``. A new order holds
 funds before it reaches the book, and every balance change is emitted as a ``BalanceEvent``, one
@@ -19,6 +20,11 @@ ledger entry each, so the sum of the events is the balances, exactly:
   the fee account ``fee_owner``.
 - When an order ends (filled, canceled, expired, rejected) what is left of its hold is released;
   an amend releases the part it removed.
+- Every accepted order gets its ORDER_HOLD first (when > 0), before the matching events; one that
+  ends at once (REJECTED, FOK/IOC/MARKET that found nothing) gets the matching ORDER_RELEASE.
+
+Conservation: trades, fees, holds and releases only move atoms between accounts, so per asset
+``sum(free + locked) == deposits - withdrawals + adjustments`` (+ restored balances after recovery).
 """
 
 import hashlib
@@ -39,8 +45,8 @@ from engine.core.enums import (
     Side,
     TimeInForce,
 )
+from engine.core.errors import InvariantError, RestoreError
 from engine.core.events import BalanceEvent, Event, OrderEvent, Refused, TradeEvent
-from engine.core.matching import walk
 from engine.core.spec import InstrumentSpec
 from engine.core.views import OrderView
 
@@ -91,6 +97,7 @@ class Exchange:
         self._markets: dict[str, _Market] = {}
         self._balances: dict[tuple[int, str], list[int]] = {}  # (owner, asset) -> [free, locked]
         self._holds: dict[int, _Hold] = {}
+        self._external: dict[str, int] = {}  # asset -> deposits - withdrawals + adjustments + restored
 
     # ------------------------------------------------------------------ set-up
 
@@ -103,7 +110,12 @@ class Exchange:
     def update_instrument(self, spec: InstrumentSpec) -> None:
         """New fee rates for a symbol; tick, lot and assets cannot change while it has a book."""
         old = self._markets[spec.symbol].spec
-        if (old.tick_size, old.lot_size, old.base, old.quote) != (spec.tick_size, spec.lot_size, spec.base, spec.quote):
+        if (old.tick_size, old.lot_size, old.base, old.quote) != (
+            spec.tick_size,
+            spec.lot_size,
+            spec.base,
+            spec.quote,
+        ):
             raise ValueError(f"{spec.symbol}: tick, lot and assets cannot change")
         self._markets[spec.symbol] = self._market(spec)
 
@@ -116,24 +128,30 @@ class Exchange:
     # ------------------------------------------------------------------ money in and out
 
     def deposit(self, owner: int, asset: str, atoms: int, ref: str | None = None) -> list[Event]:
-        if atoms <= 0:
+        if type(atoms) is not int or atoms <= 0:
             return [Refused("deposit", None, None, Reason.RISK_BAD_AMOUNT, owner)]
+        self._flow(asset, atoms)
         return [self._change(owner, asset, atoms, 0, BalanceReason.DEPOSIT, ref=ref)]
 
     def withdraw(self, owner: int, asset: str, atoms: int, ref: str | None = None) -> list[Event]:
-        if atoms <= 0:
+        if type(atoms) is not int or atoms <= 0:
             return [Refused("withdraw", None, None, Reason.RISK_BAD_AMOUNT, owner)]
         if self.balance(owner, asset)[0] < atoms:
             return [Refused("withdraw", None, None, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
+        self._flow(asset, -atoms)
         return [self._change(owner, asset, -atoms, 0, BalanceReason.WITHDRAWAL, ref=ref)]
 
     def adjust(self, owner: int, asset: str, atoms: int, ref: str | None = None) -> list[Event]:
         """A signed staff change of the free balance; it cannot make free negative."""
-        if atoms == 0:
+        if type(atoms) is not int or atoms == 0:
             return [Refused("adjust", None, None, Reason.RISK_BAD_AMOUNT, owner)]
         if self.balance(owner, asset)[0] + atoms < 0:
             return [Refused("adjust", None, None, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
+        self._flow(asset, atoms)
         return [self._change(owner, asset, atoms, 0, BalanceReason.ADJUSTMENT, ref=ref)]
+
+    def _flow(self, asset: str, atoms: int) -> None:
+        self._external[asset] = self._external.get(asset, 0) + atoms
 
     def balance(self, owner: int, asset: str) -> tuple[int, int]:
         free, locked = self._balances.get((owner, asset), (0, 0))
@@ -167,30 +185,30 @@ class Exchange:
         stp: STP = STP.NONE,
         quote_qty: int | None = None,
     ) -> list[Event]:
-        """MatchingEngine.place with funds held first and every fill settled (see module docstring)."""
-        m = self._markets.get(symbol)
-        if m is None or order_id in self._holds:
-            return self.matching.place(order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty)
+        """MatchingEngine.place with funds held first and every fill settled (see module docstring).
+
+        Filter and matching refusals come first (as ``MatchingEngine.place`` gives them), then the
+        funds check (RISK_INSUFFICIENT_FUNDS); a refused place changes nothing.
+        """
+        bad = self.matching.check_place(
+            order_id, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty
+        )
+        if bad is not None:
+            return [Refused("place", order_id, symbol, bad, owner)]
+        m = self._markets[symbol]
         is_buy = side is BUY
         hold = self._hold_needed(m, symbol, owner, is_buy, type, qty, price, stp, quote_qty)
         asset = m.quote if is_buy else m.base
-        if hold is None or self.balance(owner, asset)[0] < hold:
-            if hold is not None and self._params_ok(type, qty, price, quote_qty):
-                return [Refused("place", order_id, symbol, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
-            return self.matching.place(order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty)
+        if self.balance(owner, asset)[0] < hold:
+            return [Refused("place", order_id, symbol, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
         remaining = qty if qty is not None else _HUGE
         self._holds[order_id] = _Hold(owner, symbol, asset, hold, is_buy, price if is_buy and type is not MARKET else None,
                                       remaining)  # fmt: skip
-        row = self._balances.setdefault((owner, asset), [0, 0])
-        row[0] -= hold
-        row[1] += hold
-        inner = self.matching.place(order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty)
-        if inner and isinstance(inner[0], Refused):  # matching refused: undo the hold, nothing happened
-            row[0] += hold
-            row[1] -= hold
-            del self._holds[order_id]
-            return inner
-        out: list[Event] = [BalanceEvent(owner, asset, -hold, hold, _HOLD, order_id)] if hold else []
+        out: list[Event] = [self._change(owner, asset, -hold, hold, _HOLD, order_id=order_id)] if hold else []
+        inner = self.matching.place(
+            order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty
+        )
+        assert not isinstance(inner[0], Refused), inner  # check_place said it would be accepted
         self._settle(m, inner, out)
         return out
 
@@ -211,24 +229,17 @@ class Exchange:
         self._settle(m, inner, out)
         return out
 
-    @staticmethod
-    def _params_ok(type: OrderType, qty: int | None, price: int | None, quote_qty: int | None) -> bool:
-        return (qty is None or qty > 0) and (price is None or price > 0) and (quote_qty is None or quote_qty > 0)
-
     def _hold_needed(self, m: _Market, symbol: str, owner: int, is_buy: bool, type: OrderType, qty: int | None,
-                     price: int | None, stp: STP, quote_qty: int | None) -> int | None:  # fmt: skip
-        """Atoms to hold, or None when the parameters are malformed (matching will refuse them)."""
+                     price: int | None, stp: STP, quote_qty: int | None) -> int:  # fmt: skip
+        """Atoms to hold for valid parameters (``check_place`` passed)."""
         if type is MARKET:
-            if (qty is None) == (quote_qty is None):
-                return None
             if is_buy and quote_qty is not None:
-                return quote_qty * m.unit_atoms if quote_qty > 0 else None
-            book = self.matching._book(symbol)
-            opp = book.asks if is_buy else book.bids
-            lots, units = walk(opp, is_buy, owner, stp, None, qty if qty is not None else _HUGE, quote_qty)
+                return quote_qty * m.unit_atoms
+            lots, units = self.matching.preview(
+                symbol, BUY if is_buy else Side.SELL, owner, stp, lots=qty, budget=quote_qty
+            )
             return units * m.unit_atoms if is_buy else lots * m.lot_atoms
-        if qty is None or qty <= 0 or price is None or price <= 0:
-            return None
+        assert qty is not None and price is not None
         return price * qty * m.unit_atoms if is_buy else qty * m.lot_atoms
 
     def _settle(self, m: _Market, inner: list[Event], out: list[Event]) -> None:
@@ -236,23 +247,26 @@ class Exchange:
         holds = self._holds
         for e in inner:
             out.append(e)
-            kind = type(e)
-            if kind is TradeEvent:
-                self._trade(m, e, out)  # type: ignore[arg-type]
-            elif kind is OrderEvent:
-                h = holds.get(e.order_id)  # type: ignore[union-attr]
+            if isinstance(e, TradeEvent):
+                self._trade(m, e, out)
+            elif isinstance(e, OrderEvent):
+                h = holds.get(e.order_id)
                 if h is None:
                     continue
-                if e.status in _TERMINAL:  # type: ignore[union-attr]
-                    del holds[e.order_id]  # type: ignore[union-attr]
+                if e.status in _TERMINAL:
+                    del holds[e.order_id]
                     if h.atoms:
-                        out.append(self._change(h.owner, h.asset, h.atoms, -h.atoms, _RELEASE, order_id=e.order_id))  # type: ignore[union-attr]
-                elif e.remaining < h.remaining:  # type: ignore[union-attr]
-                    cut = h.remaining - e.remaining  # type: ignore[union-attr]  # amended away
-                    atoms = cut * (h.price * m.unit_atoms if h.is_buy and h.price is not None else m.lot_atoms)
-                    h.remaining = e.remaining  # type: ignore[union-attr]
+                        out.append(
+                            self._change(h.owner, h.asset, h.atoms, -h.atoms, _RELEASE, order_id=e.order_id)
+                        )
+                elif e.remaining < h.remaining:  # amended away
+                    cut = h.remaining - e.remaining
+                    atoms = cut * (
+                        h.price * m.unit_atoms if h.is_buy and h.price is not None else m.lot_atoms
+                    )
+                    h.remaining = e.remaining
                     h.atoms -= atoms
-                    out.append(self._change(h.owner, h.asset, atoms, -atoms, _RELEASE, order_id=e.order_id))  # type: ignore[union-attr]
+                    out.append(self._change(h.owner, h.asset, atoms, -atoms, _RELEASE, order_id=e.order_id))
 
     def _trade(self, m: _Market, t: TradeEvent, out: list[Event]) -> None:
         base_atoms = t.qty * m.lot_atoms
@@ -309,8 +323,20 @@ class Exchange:
     def restore_market(self, symbol: str, *, seq: int, last_price: int | None) -> None:
         self.matching.restore_market(symbol, seq=seq, last_price=last_price)
 
+    def restore_priority_counter(self, last_priority: int) -> None:
+        """See ``MatchingEngine.restore_priority_counter`` (the largest priority ever persisted)."""
+        self.matching.restore_priority_counter(last_priority)
+
     def restore_balance(self, owner: int, asset: str, free: int, locked: int) -> None:
+        """Recovery: one account's free and locked atoms (locked must equal its open orders' holds)."""
+        if (owner, asset) in self._balances:
+            raise RestoreError(f"balance ({owner}, {asset}) restored twice")
+        if type(free) is not int or type(locked) is not int or free < 0 or locked < 0:
+            raise RestoreError(
+                f"balance ({owner}, {asset}): free/locked must be ints >= 0, got {free}/{locked}"
+            )
         self._balances[(owner, asset)] = [free, locked]
+        self._flow(asset, free + locked)
 
     def restore_order(self, **order: Any) -> None:
         """MatchingEngine.restore_order, and the order's hold (limit x remaining, or remaining base)."""
@@ -331,22 +357,42 @@ class Exchange:
         return h.hexdigest()
 
     def validate(self) -> None:
+        """The books' invariants, then the money invariants; InvariantError on the first problem."""
         self.matching.validate()
+        problems = self.check_invariants()
+        if problems:
+            raise InvariantError("; ".join(problems[:5]))
 
     def check_invariants(self) -> list[str]:
         """Broken money invariants, described (empty when all hold): no negative balance; each
-        locked balance equals its open orders' holds; a BUY limit holds exactly limit x remaining."""
+        locked balance equals its open orders' holds; every open order has a hold, and a BUY limit
+        holds exactly limit x remaining, a SELL remaining x lot; per asset, the sum of all balances
+        equals deposits - withdrawals + adjustments (+ restored balances)."""
         problems = []
         held: dict[tuple[int, str], int] = defaultdict(int)
         for oid, h in self._holds.items():
             held[(h.owner, h.asset)] += h.atoms
             view = self.matching.order(oid)
+            m = self._markets[h.symbol]
             if view is None:
                 problems.append(f"order {oid} holds funds but is not open")
-            elif h.is_buy and h.price is not None:
-                want = h.price * view.remaining * self._markets[h.symbol].unit_atoms
-                if h.atoms != want:
-                    problems.append(f"order {oid} holds {h.atoms} atoms, limit x remaining is {want}")
+                continue
+            want = h.price * view.remaining * m.unit_atoms if h.is_buy and h.price is not None else None
+            if not h.is_buy:
+                want = view.remaining * m.lot_atoms
+            if want is not None and h.atoms != want:
+                problems.append(f"order {oid} holds {h.atoms} atoms, its remaining needs {want}")
+        for v in self.matching.open_orders():
+            if v.order_id not in self._holds:
+                problems.append(f"open order {v.order_id} holds nothing")
+        totals: dict[str, int] = defaultdict(int)
+        for (_owner, asset), (free, locked) in self._balances.items():
+            totals[asset] += free + locked
+        for asset in sorted(totals.keys() | self._external.keys()):
+            if totals.get(asset, 0) != self._external.get(asset, 0):
+                problems.append(
+                    f"{asset}: balances sum to {totals.get(asset, 0)}, external flow is {self._external.get(asset, 0)}"
+                )
         for key, (free, locked) in sorted(self._balances.items()):
             if free < 0 or locked < 0:
                 problems.append(f"{key}: negative balance {free}/{locked}")

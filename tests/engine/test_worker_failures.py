@@ -12,8 +12,16 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def order_message(user, coid, price="40000"):
-    command = {"op": "place", "user_id": user.pk, "symbol": "BTC-USD", "side": "BUY", "order_type": "LIMIT",
-               "price": price, "qty": "0.1", "client_order_id": coid}
+    command = {
+        "op": "place",
+        "user_id": user.pk,
+        "symbol": "BTC-USD",
+        "side": "BUY",
+        "order_type": "LIMIT",
+        "price": price,
+        "qty": "0.1",
+        "client_order_id": coid,
+    }
     return {"reply_to": f"engine-reply.{coid}", "command": command}
 
 
@@ -27,8 +35,11 @@ def test_a_command_that_crashes_is_refused_alone_and_the_rest_of_the_batch_commi
     monkeypatch.setitem(handlers.HANDLERS, "explode", explode)
     state = state_load()
     outcome = state.process_batch(
-        [order_message(alice, "one"), {"reply_to": "engine-reply.x", "command": {"op": "explode"}},
-         order_message(alice, "two")]
+        [
+            order_message(alice, "one"),
+            {"reply_to": "engine-reply.x", "command": {"op": "explode"}},
+            order_message(alice, "two"),
+        ]
     )
     replies = [reply for _, reply in outcome.replies]
     assert [r["ok"] for r in replies] == [True, False, True]

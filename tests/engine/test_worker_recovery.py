@@ -29,12 +29,34 @@ def test_a_rebuilt_engine_has_the_same_books_balances_and_priorities():
     _, alice, bob = market_with_traders()
     base = {"symbol": "BTC-USD", "order_type": "LIMIT", "op": "place"}
     replies = in_one_engine(
-        {**base, "user_id": alice.pk, "side": "SELL", "price": "50000", "qty": "0.5", "client_order_id": "a1"},
-        {**base, "user_id": alice.pk, "side": "SELL", "price": "50000", "qty": "0.3", "client_order_id": "a2"},
+        {
+            **base,
+            "user_id": alice.pk,
+            "side": "SELL",
+            "price": "50000",
+            "qty": "0.5",
+            "client_order_id": "a1",
+        },
+        {
+            **base,
+            "user_id": alice.pk,
+            "side": "SELL",
+            "price": "50000",
+            "qty": "0.3",
+            "client_order_id": "a2",
+        },
         {**base, "user_id": bob.pk, "side": "BUY", "price": "50000", "qty": "0.6", "client_order_id": "b1"},
         {**base, "user_id": bob.pk, "side": "BUY", "price": "49000", "qty": "0.2", "client_order_id": "b2"},
-        {**base, "user_id": alice.pk, "side": "SELL", "price": "48000", "qty": "0.1", "client_order_id": "s1",
-         "order_type": "STOP_LOSS_LIMIT", "stop_price": "48500"},
+        {
+            **base,
+            "user_id": alice.pk,
+            "side": "SELL",
+            "price": "48000",
+            "qty": "0.1",
+            "client_order_id": "s1",
+            "order_type": "STOP_LOSS_LIMIT",
+            "stop_price": "48500",
+        },
     )
     live_hash = replies[-1]["state_hash"]
     rebuilt = exchange_load()[0]
