@@ -99,22 +99,35 @@ class EngineState:
             with transaction.atomic():
                 batch_persist(state)
         except Exception:
-            log.exception("engine: commit of a batch of %d commands failed; rebuilding from the database", len(messages))
+            log.exception(
+                "engine: commit of a batch of %d commands failed; rebuilding from the database", len(messages)
+            )
             if not connection.in_atomic_block:  # (tests run inside one; never drop their connection)
                 connection.close()  # the next batch reconnects, e.g. after a database restart
             state._rebuilt()
-            failure = {"ok": False, "reason": "WORKER_INTERNAL", "msg": "The command was not committed; retry."}
+            failure = {
+                "ok": False,
+                "reason": "WORKER_INTERNAL",
+                "msg": "The command was not committed; retry.",
+            }
             return BatchOutcome([(m.get("reply_to"), failure) for m in messages], None)
+        state._forget_closed_client_ids()
         return BatchOutcome(replies, None)
 
-    def _run(self, messages: list[dict[str, Any]], poisoned: set[int]) -> tuple[list[tuple[str | None, Reply]], int | None]:
+    def _run(
+        self, messages: list[dict[str, Any]], poisoned: set[int]
+    ) -> tuple[list[tuple[str | None, Reply]], int | None]:
         self.batch = Batch(now=timezone.now())
         commands = [m.get("command") if isinstance(m.get("command"), dict) else {} for m in messages]
         self.lookups = self._lookup(commands)
         replies: list[tuple[str | None, Reply]] = []
         for i, (message, command) in enumerate(zip(messages, commands, strict=True)):
             if i in poisoned:
-                reply: Reply = {"ok": False, "reason": "WORKER_INTERNAL", "msg": "The engine failed on this command."}
+                reply: Reply = {
+                    "ok": False,
+                    "reason": "WORKER_INTERNAL",
+                    "msg": "The engine failed on this command.",
+                }
             else:
                 try:
                     reply = handlers.dispatch(self, command)
@@ -126,6 +139,13 @@ class EngineState:
             replies.append((message.get("reply_to"), reply))
         return replies, None
 
+    def _forget_closed_client_ids(self) -> None:
+        """`client_ids` maps the client order ids of OPEN orders only (bounded memory); a retry of a
+        closed order's id is found in the database by the next batch's lookup."""
+        for order_id, record in self.batch.orders.items():
+            if order_id not in self.orders:
+                self.client_ids.pop((record.user_id, record.client_order_id), None)
+
     def _rebuilt(self) -> "EngineState":
         from engine.recovery import state_load
 
@@ -135,16 +155,24 @@ class EngineState:
 
     def _lookup(self, commands: list[dict[str, Any]]) -> Lookups:
         coids = {(c.get("user_id"), c.get("client_order_id")) for c in commands if c.get("op") == "place"}
-        coids = {k for k in coids if isinstance(k[0], int) and isinstance(k[1], str) and k not in self.client_ids}
+        coids = {
+            k for k in coids if isinstance(k[0], int) and isinstance(k[1], str) and k not in self.client_ids
+        }
         known: dict[tuple[int, str], Order] = {}
         if coids:
             # Cheap existence check first; whole rows only for the (rare) ids used before.
-            hits = set(
-                Order.objects.filter(user_id__in={u for u, _ in coids}, client_order_id__in={c for _, c in coids})
-                .values_list("user_id", "client_order_id")
-            ) & coids
+            hits = (
+                set(
+                    Order.objects.filter(
+                        user_id__in={u for u, _ in coids}, client_order_id__in={c for _, c in coids}
+                    ).values_list("user_id", "client_order_id")
+                )
+                & coids
+            )
             for user_id, client_order_id in hits:
-                row = Order.objects.select_related("instrument").get(user_id=user_id, client_order_id=client_order_id)
+                row = Order.objects.select_related("instrument").get(
+                    user_id=user_id, client_order_id=client_order_id
+                )
                 known[(user_id, client_order_id)] = row
         ops = {c.get("operation_id") for c in commands if c.get("op") in ("deposit", "withdraw", "adjust")}
         operations: dict[tuple[int, str, str], LedgerEntry] = {}

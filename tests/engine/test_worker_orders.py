@@ -214,3 +214,13 @@ def test_an_unknown_op_is_refused_and_the_worker_keeps_serving():
     _, alice, _ = market_with_traders()
     assert engine("explode")["reason"] == "WORKER_BAD_COMMAND"
     assert place(alice, "BUY", "40000", "0.1")["ok"]
+
+
+def test_a_retry_of_an_order_that_already_ended_returns_it_without_a_new_order():
+    _, alice, bob = market_with_traders()
+    place(alice, "SELL", "50000", "0.1")
+    first = place(bob, "BUY", "50000", "0.3", tif="IOC", client_order_id="ioc-1")["order"]
+    assert first["status"] == "EXPIRED"
+    again = place(bob, "BUY", "50000", "0.3", tif="IOC", client_order_id="ioc-1")
+    assert (again["duplicate"], again["order"]["id"]) == (True, first["id"])
+    assert Order.objects.filter(client_order_id="ioc-1").count() == 1
