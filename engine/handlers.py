@@ -47,7 +47,11 @@ def place(state: "EngineState", cmd: dict[str, Any]) -> Reply:
     state.require_user(user_id)
     market = state.market(cmd.get("symbol"))
     if market.status != InstrumentStatus.TRADING:
-        reason = "WORKER_CANCEL_ONLY" if market.status == InstrumentStatus.CANCEL_ONLY else "WORKER_INSTRUMENT_HALTED"
+        reason = (
+            "WORKER_CANCEL_ONLY"
+            if market.status == InstrumentStatus.CANCEL_ONLY
+            else "WORKER_INSTRUMENT_HALTED"
+        )
         raise CommandRefused(reason, f"{market.symbol} is {market.status}: no new orders")
     side = get_choice(cmd, "side", Side)
     order_type = get_choice(cmd, "order_type", OrderType)
@@ -140,10 +144,18 @@ def _check_filters(market: Any, price: Decimal | None, qty: Decimal | None,
     """Instrument filters beyond tick and lot (which the core checks): quantity range, notional."""
     if qty is not None:
         if qty < market.min_qty:
-            raise CommandRefused("FILTER_MIN_QTY", f"Quantity is below the minimum {market.min_qty.normalize():f}.")
+            raise CommandRefused(
+                "FILTER_MIN_QTY", f"Quantity is below the minimum {market.min_qty.normalize():f}."
+            )
         if qty > market.max_qty:
-            raise CommandRefused("FILTER_MAX_QTY", f"Quantity is above the maximum {market.max_qty.normalize():f}.")
-    notional = quote_qty if quote_qty is not None else (price * qty if price is not None and qty is not None else None)
+            raise CommandRefused(
+                "FILTER_MAX_QTY", f"Quantity is above the maximum {market.max_qty.normalize():f}."
+            )
+    notional = (
+        quote_qty
+        if quote_qty is not None
+        else (price * qty if price is not None and qty is not None else None)
+    )
     # A MARKET order by base quantity has no price to value it with; it is not checked here.
     if notional is not None and notional < market.min_notional:
         raise CommandRefused(
@@ -209,7 +221,9 @@ def _money(state: "EngineState", cmd: dict[str, Any], op: str) -> Reply:
     )
     if previous is not None:
         if previous.delta_free != signed:
-            raise CommandRefused("WORKER_OPERATION_CONFLICT", f"operation {operation_id} was used for another change")
+            raise CommandRefused(
+                "WORKER_OPERATION_CONFLICT", f"operation {operation_id} was used for another change"
+            )
         free, locked = state.balance(user_id, asset)
         return {"ok": True, "created": False, "free": _s(free), "locked": _s(locked)}
     atoms = state.atoms(amount)
@@ -287,11 +301,15 @@ def apply_events(state: "EngineState", events: list[Any], *, note: str = "",
             _on_balance(state, e, trades, note, staff_id)
     for trade in trades.values():
         market = state.markets_by_id[trade.instrument_id]
-        taker_gets, maker_gets = (market.base, market.quote) if trade.taker_side == Side.BUY else (market.quote, market.base)
+        taker_gets, maker_gets = (
+            (market.base, market.quote) if trade.taker_side == Side.BUY else (market.quote, market.base)
+        )
         fills.setdefault(trade.taker_order_id, []).append(
-            fill_reply(trade, liquidity="TAKER", fee=trade.taker_fee, fee_asset=taker_gets))
+            fill_reply(trade, liquidity="TAKER", fee=trade.taker_fee, fee_asset=taker_gets)
+        )
         fills.setdefault(trade.maker_order_id, []).append(
-            fill_reply(trade, liquidity="MAKER", fee=trade.maker_fee, fee_asset=maker_gets))
+            fill_reply(trade, liquidity="MAKER", fee=trade.maker_fee, fee_asset=maker_gets)
+        )
     batch.events.extend(events)
     return fills
 
@@ -334,17 +352,24 @@ def _on_trade(state: "EngineState", e: TradeEvent) -> Trade:
     for order_id in (e.taker_id, e.maker_id):
         record = state.orders.get(order_id) or state.batch.orders[order_id]
         record.quote_filled += quote
+        record.updated_at = state.batch.now
         state.batch.orders[order_id] = record
-    buyer, seller = (e.taker_owner, e.maker_owner) if e.taker_side is Side.BUY else (e.maker_owner, e.taker_owner)
+    buyer, seller = (
+        (e.taker_owner, e.maker_owner) if e.taker_side is Side.BUY else (e.maker_owner, e.taker_owner)
+    )
     for owner, signed in ((buyer, qty), (seller, -qty)):
         key = (owner, market.id)
-        state.positions[key] = position_apply_fill(state.positions.get(key, PositionState()), signed_qty=signed, price=price)
+        state.positions[key] = position_apply_fill(
+            state.positions.get(key, PositionState()), signed_qty=signed, price=price
+        )
         state.batch.positions.add(key)
     state.batch.symbols.add(e.symbol)
     return trade
 
 
-def _on_balance(state: "EngineState", e: BalanceEvent, trades: dict[int, Trade], note: str, staff_id: int | None) -> None:
+def _on_balance(
+    state: "EngineState", e: BalanceEvent, trades: dict[int, Trade], note: str, staff_id: int | None
+) -> None:
     trade = trades.get(e.trade_seq) if e.trade_seq is not None else None
     entry = LedgerEntry(
         user_id=e.owner, asset_id=state.assets[e.asset], delta_free=from_atoms(e.delta_free),

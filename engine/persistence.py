@@ -7,24 +7,53 @@ writer, so its in-memory values are the truth).
 
 from typing import TYPE_CHECKING
 
+from django.db import connection
+
 from accounts.models import Balance, LedgerEntry
 from engine.models import SymbolState
 from trading.models import Instrument, Order, Position, Trade
 
 if TYPE_CHECKING:
+    from engine.records import OrderRecord
     from engine.state import EngineState
 
-ORDER_UPDATE_FIELDS = ["remaining", "filled", "quote_filled", "status", "reason", "seq", "triggered", "updated_at"]
+ORDER_UPDATE_FIELDS = [
+    "remaining",
+    "filled",
+    "quote_filled",
+    "status",
+    "reason",
+    "seq",
+    "triggered",
+    "updated_at",
+]
+
+
+def _orders_update(records: "list[OrderRecord]") -> None:
+    """One prepared UPDATE per changed order, sent with executemany (pipelined by psycopg).
+
+    Django's bulk_update builds a CASE WHEN per field and row, which the database then evaluates
+    for every row: five times the cost of a place for a batch of cancels.
+    """
+    meta = Order._meta
+    fields = [meta.get_field(name) for name in ORDER_UPDATE_FIELDS]
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {sets} WHERE {connection.ops.quote_name('id')} = %s"
+    rows = [
+        [f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields] + [r.id] for r in records
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def batch_persist(state: "EngineState") -> None:
     batch = state.batch
     new = [r.to_model() for oid, r in batch.orders.items() if oid in batch.new_order_ids]
-    changed = [r.to_model() for oid, r in batch.orders.items() if oid not in batch.new_order_ids]
+    changed = [r for oid, r in batch.orders.items() if oid not in batch.new_order_ids]
     if new:
         Order.objects.bulk_create(new)
     if changed:
-        Order.objects.bulk_update(changed, ORDER_UPDATE_FIELDS)
+        _orders_update(changed)
     if batch.trades:
         Trade.objects.bulk_create(batch.trades)
     if batch.ledger:
@@ -35,7 +64,10 @@ def batch_persist(state: "EngineState") -> None:
             free, locked = state.balance(user_id, asset)
             rows.append(Balance(user_id=user_id, asset_id=state.assets[asset], free=free, locked=locked))
         Balance.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["user", "asset"], update_fields=["free", "locked", "updated_at"]
+            rows,
+            update_conflicts=True,
+            unique_fields=["user", "asset"],
+            update_fields=["free", "locked", "updated_at"],
         )
     if batch.positions:
         positions = []
@@ -47,7 +79,9 @@ def batch_persist(state: "EngineState") -> None:
             positions, update_conflicts=True, unique_fields=["user", "instrument"],
             update_fields=["qty", "avg_price", "realized_pnl", "updated_at"],
         )  # fmt: skip
-    touched = batch.symbols | {e.symbol for e in batch.events if getattr(e, "seq", 0) and hasattr(e, "symbol")}
+    touched = batch.symbols | {
+        e.symbol for e in batch.events if getattr(e, "seq", 0) and hasattr(e, "symbol")
+    }
     if touched:
         counters = []
         for symbol in touched:
@@ -58,7 +92,10 @@ def batch_persist(state: "EngineState") -> None:
                 last_price=None if last is None else market.spec.ticks_to_price(last),
             ))  # fmt: skip
         SymbolState.objects.bulk_create(
-            counters, update_conflicts=True, unique_fields=["instrument"], update_fields=["seq", "last_price", "updated_at"]
+            counters,
+            update_conflicts=True,
+            unique_fields=["instrument"],
+            update_fields=["seq", "last_price", "updated_at"],
         )
     for symbol, status in batch.statuses.items():
         Instrument.objects.filter(symbol=symbol).update(status=status)
