@@ -54,7 +54,9 @@ def get_choice(cmd: dict[str, Any], name: str, enum: type[E], *, default: E | No
         raise bad(f"{name} {raw!r} is not one of {[e.value for e in enum]}") from None  # type: ignore[attr-defined]
 
 
-def get_decimal(cmd: dict[str, Any], name: str, *, required: bool = True, signed: bool = False) -> Decimal | None:
+def get_decimal(
+    cmd: dict[str, Any], name: str, *, required: bool = True, signed: bool = False
+) -> Decimal | None:
     """A decimal string field: finite, within the storable range, > 0 unless `signed` (then != 0)."""
     raw = cmd.get(name)
     if raw is None:

@@ -16,7 +16,9 @@ from django.conf import settings
 
 from engine.protocol import ENGINE_CHANNEL
 
-_workers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Any]]" = weakref.WeakKeyDictionary()
+_workers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Any]]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def ensure_embedded_engine(layer: Any) -> None:
@@ -32,4 +34,6 @@ def ensure_embedded_engine(layer: Any) -> None:
     worker = Worker(application=channel_routes, channels=[ENGINE_CHANNEL], channel_layer=layer)
     # A fresh context: the task must not inherit the first request's context (asgiref keeps the
     # request's sync-thread executor there, which is gone once that request ends).
-    _workers[loop] = loop.create_task(worker.arun(), name="quantx-embedded-engine", context=contextvars.Context())
+    _workers[loop] = loop.create_task(
+        worker.arun(), name="quantx-embedded-engine", context=contextvars.Context()
+    )

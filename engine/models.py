@@ -12,7 +12,9 @@ class SymbolState(models.Model):
     never overwrite the engine's counters with stale values.
     """
 
-    instrument = models.OneToOneField("trading.Instrument", on_delete=models.CASCADE, related_name="engine_state")
+    instrument = models.OneToOneField(
+        "trading.Instrument", on_delete=models.CASCADE, related_name="engine_state"
+    )
     seq = models.BigIntegerField(default=0, help_text="Last market-data sequence number used.")
     last_price = MoneyField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

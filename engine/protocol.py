@@ -30,8 +30,18 @@ OP_SET_STATUS: Final = "set_status"
 OP_RELOAD_INSTRUMENT: Final = "reload_instrument"
 OP_STATE: Final = "state"
 OPS: Final = frozenset(
-    {OP_PLACE, OP_CANCEL, OP_CANCEL_ALL, OP_AMEND, OP_DEPOSIT, OP_WITHDRAW, OP_ADJUST, OP_SET_STATUS,
-     OP_RELOAD_INSTRUMENT, OP_STATE}
+    {
+        OP_PLACE,
+        OP_CANCEL,
+        OP_CANCEL_ALL,
+        OP_AMEND,
+        OP_DEPOSIT,
+        OP_WITHDRAW,
+        OP_ADJUST,
+        OP_SET_STATUS,
+        OP_RELOAD_INSTRUMENT,
+        OP_STATE,
+    }
 )
 
 Command = dict[str, Any]

@@ -87,7 +87,9 @@ class OrderRecord:
         return order_reply(self, fills or [])
 
 
-def order_reply(o: "OrderRecord | Order", fills: list[dict[str, Any]], symbol: str | None = None) -> dict[str, Any]:
+def order_reply(
+    o: "OrderRecord | Order", fills: list[dict[str, Any]], symbol: str | None = None
+) -> dict[str, Any]:
     """The ORDER dict of docs/engine-worker.md, from a record or a model row."""
     return {
         "id": o.id,

@@ -126,4 +126,6 @@ class EngineRuntime:
         while not self.inbox.empty():
             message = self.inbox.get_nowait()
             if message is not _STOP:
-                await self._reply(message.get("reply_to"), {"ok": False, "reason": "WORKER_INTERNAL", "msg": self.failed})
+                await self._reply(
+                    message.get("reply_to"), {"ok": False, "reason": "WORKER_INTERNAL", "msg": self.failed}
+                )

@@ -65,7 +65,9 @@ def ledger_verify(*, engine_hash: str | None = None) -> LedgerReport:
         b, x = balances.get(asset, ZERO), external.get(asset, ZERO)
         report.totals[asset] = (b, x)
         if b != x:
-            report.conservation.append(f"{asset}: balances sum {b:f} but deposits-withdrawals-adjustments {x:f}")
+            report.conservation.append(
+                f"{asset}: balances sum {b:f} but deposits-withdrawals-adjustments {x:f}"
+            )
     report.holds = _hold_problems()
     if engine_hash is not None:
         from engine.recovery import exchange_load
@@ -77,8 +79,12 @@ def ledger_verify(*, engine_hash: str | None = None) -> LedgerReport:
 
 def _hold_problems() -> list[str]:
     expected: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    orders = Order.objects.filter(status__in=OPEN_STATUSES).select_related("instrument__base", "instrument__quote")
-    for o in orders.only("user_id", "side", "price", "remaining", "instrument__base__code", "instrument__quote__code"):
+    orders = Order.objects.filter(status__in=OPEN_STATUSES).select_related(
+        "instrument__base", "instrument__quote"
+    )
+    for o in orders.only(
+        "user_id", "side", "price", "remaining", "instrument__base__code", "instrument__quote__code"
+    ):
         if o.side == Side.BUY:
             expected[(o.user_id, o.instrument.quote.code)] += (o.price or ZERO) * o.remaining
         else:
