@@ -115,7 +115,18 @@ class BalanceAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "user", "asset", "reason", "delta_free", "delta_locked", "order_id", "trade_id", "note")
+    list_display = (
+        "id",
+        "created_at",
+        "user",
+        "asset",
+        "reason",
+        "delta_free",
+        "delta_locked",
+        "order_id",
+        "trade_id",
+        "note",
+    )
     list_filter = ("reason", "asset")
     search_fields = ("user__username", "operation_id", "note", "=order_id", "=trade_id")
     date_hierarchy = "created_at"
@@ -124,7 +135,16 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(ReadOnlyAdmin):
-    list_display = ("key", "user", "label", "can_read", "can_trade", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "key",
+        "user",
+        "label",
+        "can_read",
+        "can_trade",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("can_trade",)
     search_fields = ("key", "user__username", "label")
     exclude = ("secret_encrypted",)

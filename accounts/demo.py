@@ -37,7 +37,9 @@ def demo_seed(*, password: str) -> DemoSummary:
     """Creates whatever of the demo market is missing; running it again changes nothing."""
     with transaction.atomic():
         assets = {
-            code: Asset.objects.get_or_create(code=code, defaults={"name": name, "display_precision": prec})[0]
+            code: Asset.objects.get_or_create(code=code, defaults={"name": name, "display_precision": prec})[
+                0
+            ]
             for code, (name, prec) in ASSETS.items()
         }
         for symbol, (tick, lot, min_qty, max_qty, min_notional) in INSTRUMENTS.items():
@@ -60,8 +62,11 @@ def demo_seed(*, password: str) -> DemoSummary:
         for username in (*TRADERS, STAFF):
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"email": f"{username}@quantx.test", "is_staff": username == STAFF,
-                          "is_superuser": username == STAFF},
+                defaults={
+                    "email": f"{username}@quantx.test",
+                    "is_staff": username == STAFF,
+                    "is_superuser": username == STAFF,
+                },
             )
             if created:
                 user.set_password(password)
@@ -80,4 +85,6 @@ def demo_seed(*, password: str) -> DemoSummary:
                 note="Demo starting balance",
             )
             credited += result.created
-    return DemoSummary(users=[*TRADERS, STAFF], password=password, created_users=created_users, credited=credited)
+    return DemoSummary(
+        users=[*TRADERS, STAFF], password=password, created_users=created_users, credited=credited
+    )

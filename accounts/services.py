@@ -23,7 +23,11 @@ class BalanceChangeRefused(Exception):
     """The engine refused the change for another reason (unknown asset or user, bad amount)."""
 
 
-_OPS = {LedgerReason.DEPOSIT: "deposit", LedgerReason.WITHDRAWAL: "withdraw", LedgerReason.ADJUSTMENT: "adjust"}
+_OPS = {
+    LedgerReason.DEPOSIT: "deposit",
+    LedgerReason.WITHDRAWAL: "withdraw",
+    LedgerReason.ADJUSTMENT: "adjust",
+}
 
 
 @dataclass(frozen=True)
@@ -74,4 +78,6 @@ def balance_adjust(
         if reason_code == "WORKER_OPERATION_CONFLICT":
             raise OperationConflict(f"operation {operation_id} was already used for another change")
         raise BalanceChangeRefused(reply.get("msg") or reason_code)
-    return AdjustResult(created=reply["created"], free=Decimal(reply["free"]), locked=Decimal(reply["locked"]))
+    return AdjustResult(
+        created=reply["created"], free=Decimal(reply["free"]), locked=Decimal(reply["locked"])
+    )

@@ -55,8 +55,10 @@ def main() -> None:
     problems = state.ex.check_invariants()
     state.ex.validate()
     db = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"recovered {len(state.orders):,} open orders for {args.users:,} users from {db} in {elapsed:.2f} s "
-          f"({len(state.orders) / elapsed:,.0f} orders/s); invariants: {'OK' if not problems else problems[:3]}")
+    print(
+        f"recovered {len(state.orders):,} open orders for {args.users:,} users from {db} in {elapsed:.2f} s "
+        f"({len(state.orders) / elapsed:,.0f} orders/s); invariants: {'OK' if not problems else problems[:3]}"
+    )
 
 
 def fill(n_orders: int, n_users: int) -> None:
@@ -68,8 +70,15 @@ def fill(n_orders: int, n_users: int) -> None:
 
     usd = Asset.objects.create(code="USD")
     btc = Asset.objects.create(code="BTC")
-    inst = Instrument.objects.create(symbol="BTC-USD", base=btc, quote=usd, tick_size=Decimal("0.01"),
-                                     lot_size=Decimal("0.001"), min_qty=Decimal("0.001"), max_qty=Decimal("1000"))
+    inst = Instrument.objects.create(
+        symbol="BTC-USD",
+        base=btc,
+        quote=usd,
+        tick_size=Decimal("0.01"),
+        lot_size=Decimal("0.001"),
+        min_qty=Decimal("0.001"),
+        max_qty=Decimal("1000"),
+    )
     users = User.objects.bulk_create([User(username=f"u{i}") for i in range(n_users)])
     now = timezone.now()
     held: dict[tuple[int, str], Decimal] = {}
@@ -87,7 +96,8 @@ def fill(n_orders: int, n_users: int) -> None:
     Order.objects.bulk_create(orders, batch_size=5_000)
     assets = {"USD": usd, "BTC": btc}
     Balance.objects.bulk_create(
-        [Balance(user_id=u, asset=assets[a], free=Decimal(0), locked=v) for (u, a), v in held.items()], batch_size=5_000
+        [Balance(user_id=u, asset=assets[a], free=Decimal(0), locked=v) for (u, a), v in held.items()],
+        batch_size=5_000,
     )
     LedgerEntry.objects.bulk_create(
         [LedgerEntry(user_id=u, asset=assets[a], delta_free=Decimal(0), delta_locked=v, reason="DEPOSIT")

@@ -7,6 +7,7 @@ event loop on first use.
 """
 
 import asyncio
+import logging
 import threading
 import uuid
 
@@ -23,6 +24,8 @@ from engine.protocol import (
     Command,
     Reply,
 )
+
+log = logging.getLogger("quantx.engine")
 
 
 class EngineUnavailable(Exception):
@@ -44,10 +47,16 @@ async def engine_request(command: Command, *, timeout: float = REPLY_TIMEOUT_SEC
         await layer.send(ENGINE_CHANNEL, {"type": COMMAND_TYPE, "reply_to": reply_to, "command": command})
     except ChannelFull:
         raise EngineBusy("engine queue is full") from None
+    except Exception as exc:  # e.g. Redis down: whether the command got through is unknown
+        log.warning("engine: sending a command failed: %r", exc)
+        raise EngineUnavailable(f"the channel layer failed: {exc}") from None
     try:
         reply: Reply = await asyncio.wait_for(layer.receive(reply_to), timeout)
     except TimeoutError:
         raise EngineUnavailable(f"no reply from the engine within {timeout} s") from None
+    except Exception as exc:
+        log.warning("engine: waiting for a reply failed: %r", exc)
+        raise EngineUnavailable(f"the channel layer failed: {exc}") from None
     return reply
 
 

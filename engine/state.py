@@ -31,6 +31,7 @@ from engine.persistence import batch_persist
 from engine.positions import PositionState
 from engine.protocol import Reply
 from engine.records import Batch, Market, OrderRecord, order_reply
+from marketdata.publisher import market_publish
 from trading.models import Order
 
 log = logging.getLogger("quantx.engine")
@@ -98,6 +99,8 @@ class EngineState:
         try:
             with transaction.atomic():
                 batch_persist(state)
+                # Built inside the transaction: the per-user stream counters it saves commit with the batch.
+                publish = market_publish(state, state.batch)
         except Exception:
             log.exception(
                 "engine: commit of a batch of %d commands failed; rebuilding from the database", len(messages)
@@ -112,7 +115,7 @@ class EngineState:
             }
             return BatchOutcome([(m.get("reply_to"), failure) for m in messages], None)
         state._forget_closed_client_ids()
-        return BatchOutcome(replies, None)
+        return BatchOutcome(replies, publish)
 
     def _run(
         self, messages: list[dict[str, Any]], poisoned: set[int]

@@ -9,16 +9,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from engine.routing import channel_routes  # noqa: E402
+from marketdata.routing import websocket_urlpatterns as marketdata_ws  # noqa: E402
+from marketdata.security import browser_origin_validator  # noqa: E402
 
-websocket_urlpatterns: list = []
+websocket_urlpatterns: list = [*marketdata_ws]
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Origin must be an allowed host when present (browsers); bots send none (marketdata.security).
+        "websocket": browser_origin_validator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
         "channel": channel_routes,
     }
 )

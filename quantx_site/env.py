@@ -63,6 +63,8 @@ def env_decimal_map(name: str, default: dict[str, Decimal]) -> dict[str, Decimal
         except InvalidOperation:
             amount = Decimal("NaN")
         if not (sep and key and amount.is_finite() and amount > 0 and -amount.as_tuple().exponent <= 8):
-            raise ImproperlyConfigured(f"{name}: {item.strip()!r} is not KEY=positive amount (8 decimals at most)")
+            raise ImproperlyConfigured(
+                f"{name}: {item.strip()!r} is not KEY=positive amount (8 decimals at most)"
+            )
         result[key] = amount
     return result

@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("trading.api_urls")),
     path("", include("accounts.api_account_urls")),
+    path("", include("marketdata.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

@@ -31,13 +31,19 @@ class Instrument(models.Model):
     min_notional = MoneyField(default=0, help_text="Smallest price × qty, in quote.")
     maker_fee = models.DecimalField(max_digits=7, decimal_places=6, default=0, help_text="e.g. 0.001 = 0.1%")
     taker_fee = models.DecimalField(max_digits=7, decimal_places=6, default=0)
-    status = models.CharField(max_length=12, choices=InstrumentStatus.choices, default=InstrumentStatus.TRADING)
+    status = models.CharField(
+        max_length=12, choices=InstrumentStatus.choices, default=InstrumentStatus.TRADING
+    )
 
     class Meta:
         ordering = ["symbol"]
         constraints = [
-            models.CheckConstraint(condition=Q(tick_size__gt=0) & Q(lot_size__gt=0), name="instrument_steps_positive"),
-            models.CheckConstraint(condition=Q(min_qty__gt=0) & Q(max_qty__gte=F("min_qty")), name="instrument_qty_range"),
+            models.CheckConstraint(
+                condition=Q(tick_size__gt=0) & Q(lot_size__gt=0), name="instrument_steps_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_qty__gt=0) & Q(max_qty__gte=F("min_qty")), name="instrument_qty_range"
+            ),
             models.CheckConstraint(condition=~Q(base=F("quote")), name="instrument_two_assets"),
             models.CheckConstraint(
                 condition=Q(maker_fee__gte=0, maker_fee__lt=1, taker_fee__gte=0, taker_fee__lt=1),
@@ -105,7 +111,9 @@ class Order(models.Model):
     side = models.CharField(max_length=4, choices=Side.choices)
     type = models.CharField(max_length=20, choices=OrderType.choices)
     tif = models.CharField(max_length=3, choices=TimeInForce.choices, default=TimeInForce.GTC)
-    stp = models.CharField(max_length=12, choices=SelfTradePrevention.choices, default=SelfTradePrevention.NONE)
+    stp = models.CharField(
+        max_length=12, choices=SelfTradePrevention.choices, default=SelfTradePrevention.NONE
+    )
     price = MoneyField(null=True, blank=True)
     stop_price = MoneyField(null=True, blank=True)
     qty = MoneyField(null=True, blank=True, help_text="Base quantity (absent for a MARKET order by quote).")
@@ -124,7 +132,9 @@ class Order(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "client_order_id"], name="order_client_id_once_per_user"),
-            models.CheckConstraint(condition=Q(filled__gte=0) & Q(remaining__gte=0), name="order_amounts_positive"),
+            models.CheckConstraint(
+                condition=Q(filled__gte=0) & Q(remaining__gte=0), name="order_amounts_positive"
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "instrument", "-id"]),
@@ -154,7 +164,9 @@ class Trade(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["instrument", "-id"])]
-        constraints = [models.UniqueConstraint(fields=["instrument", "seq"], name="trade_seq_once_per_symbol")]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "seq"], name="trade_seq_once_per_symbol")
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.qty}@{self.price}"
@@ -176,7 +188,9 @@ class Position(models.Model):
 
     class Meta:
         ordering = ["user_id", "instrument__symbol"]
-        constraints = [models.UniqueConstraint(fields=["user", "instrument"], name="position_one_per_user_instrument")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "instrument"], name="position_one_per_user_instrument")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.instrument}: {self.qty} @ {self.avg_price}"

@@ -4,4 +4,12 @@ from trading import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("markets/<str:symbol>/", views.trade, name="trade"),
+    path("markets/<str:symbol>/order/", views.order_place, name="order-place"),
+    path("orders/", views.order_history, name="orders"),
+    path("orders/<int:order_id>/cancel/", views.order_cancel, name="order-cancel"),
+    path("orders/<int:order_id>/amend/", views.order_amend, name="order-amend"),
+    path("fills/", views.fill_history, name="fills"),
+    path("fills.csv", views.fills_csv, name="fills-csv"),
+    path("positions/", views.positions, name="positions"),
 ]

@@ -314,6 +314,9 @@ class Exchange:
     def depth(self, symbol: str, n: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         return self.matching.depth(symbol, n)
 
+    def level_qty(self, symbol: str, side: Side, price: int) -> int:
+        return self.matching.level_qty(symbol, side, price)
+
     def seq(self, symbol: str) -> int:
         return self.matching.seq(symbol)
 

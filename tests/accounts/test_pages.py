@@ -19,16 +19,24 @@ def _fresh_cache():
 
 
 def test_signup_creates_the_account_and_logs_in(client):
-    response = client.post(reverse("signup"), {"username": "carol", "email": "c@x.test",
-                                               "password1": "tulip-orange-42", "password2": "tulip-orange-42"})
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "carol",
+            "email": "c@x.test",
+            "password1": "tulip-orange-42",
+            "password2": "tulip-orange-42",
+        },
+    )
     assert response.status_code == 302
     assert User.objects.filter(username="carol").exists()
     assert client.get(reverse("home")).context["user"].username == "carol"
 
 
 def test_signup_keeps_what_was_typed_when_the_password_is_weak(client):
-    response = client.post(reverse("signup"), {"username": "carol", "email": "c@x.test",
-                                               "password1": "123", "password2": "123"})
+    response = client.post(
+        reverse("signup"), {"username": "carol", "email": "c@x.test", "password1": "123", "password2": "123"}
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert 'value="carol"' in page
@@ -50,10 +58,14 @@ def test_login_page_needs_the_csrf_token():
 
 
 def test_password_guessing_on_the_login_page_is_throttled(client, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
-                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"},
+    }
     make_user("dave")
-    codes = [client.post(reverse("login"), {"username": "dave", "password": "wrong"}).status_code for _ in range(4)]
+    codes = [
+        client.post(reverse("login"), {"username": "dave", "password": "wrong"}).status_code for _ in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
     response = client.post(reverse("login"), {"username": "dave", "password": PASSWORD})
     assert response.status_code == 429

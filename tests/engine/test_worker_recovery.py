@@ -94,9 +94,18 @@ def test_ledger_verification_passes_after_recovery_of_an_active_market():
 
 
 def test_one_engine_answers_a_retry_of_an_ended_order_from_the_database():
-    _, alice, bob = market_with_traders()
-    base = {"op": "place", "symbol": "BTC-USD", "order_type": "LIMIT", "side": "BUY", "price": "50000",
-            "qty": "0.1", "tif": "IOC", "user_id": bob.pk, "client_order_id": "ioc-1"}
+    _, _, bob = market_with_traders()
+    base = {
+        "op": "place",
+        "symbol": "BTC-USD",
+        "order_type": "LIMIT",
+        "side": "BUY",
+        "price": "50000",
+        "qty": "0.1",
+        "tif": "IOC",
+        "user_id": bob.pk,
+        "client_order_id": "ioc-1",
+    }
     first, again, state = in_one_engine(base, base)
     assert first["order"]["status"] == "EXPIRED"
     assert (again["duplicate"], again["order"]["id"]) == (True, first["order"]["id"])

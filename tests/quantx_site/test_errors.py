@@ -260,4 +260,7 @@ def test_an_api_path_without_its_trailing_slash_is_a_coded_404_not_a_redirect(cl
     body = {} if method == "get" else {"content_type": "application/json", "data": "{}"}
     response = getattr(client, method)("/api/v1/orders", **body)
     assert response.status_code == 404
-    assert response.json() == {"code": -1125, "msg": "No such endpoint. API paths end with a slash: /api/v1/orders/"}
+    assert response.json() == {
+        "code": -1125,
+        "msg": "No such endpoint. API paths end with a slash: /api/v1/orders/",
+    }

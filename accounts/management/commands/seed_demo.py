@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, password: str, force: bool, **options: Any) -> None:
         if settings.DATABASE_URL and not force:
-            raise CommandError("Refusing to create demo users with a known password on PostgreSQL; pass --force.")
+            raise CommandError(
+                "Refusing to create demo users with a known password on PostgreSQL; pass --force."
+            )
         summary = demo_seed(password=password)
         self.stdout.write(
             f"Demo market ready ({summary.created_users} users created, {summary.credited} deposits made).\n"

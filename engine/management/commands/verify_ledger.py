@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Checks money conservation, ledger = balances, holds = locked, and (with --engine) the engine's state hash."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--engine", action="store_true", help="Also compare the running engine's state hash.")
+        parser.add_argument(
+            "--engine", action="store_true", help="Also compare the running engine's state hash."
+        )
 
     def handle(self, *args: Any, engine: bool, **options: Any) -> None:
         engine_hash = None

@@ -1,0 +1,187 @@
+"""Two traders in two browsers against a live server: sign up, faucet, a limit order in the book and
+in open orders, the other trader crossing it, and the trade, the fill and the new balance arriving
+live (no reload); then a cancel and a refused order. A screenshot of the trading page goes to
+test-output/trading-page.png."""
+
+import re
+import secrets
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+PASSWORD = "Browser-test-pw-31!"
+TIMEOUT = 10_000  # ms: what a trader would wait for a live update, generously
+
+
+def sign_up(page: Page, base: str, name: str) -> None:
+    page.goto(f"{base}/accounts/signup/")
+    page.locator("#id_username").fill(name)
+    page.locator("#id_email").fill(f"{name}@example.test")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.locator(".who")).to_have_text(name)
+
+
+def open_market(page: Page, base: str, symbol: str = "BTC-USD") -> None:
+    page.goto(f"{base}/markets/{symbol}/")
+    expect(page.locator(".ticker-bar [data-live-status]")).to_have_text("live", timeout=TIMEOUT)
+    expect(page.locator("#book-sync")).to_have_attribute("data-checksum-ok", "true", timeout=TIMEOUT)
+
+
+def faucet(page: Page, asset: str, expected_free: str) -> None:
+    page.locator(f"[data-faucet={asset}]").click()
+    expect(page.locator("#faucet-notes")).to_contain_text("Credited", timeout=TIMEOUT)
+    expect(balance(page, asset, "free")).to_have_text(expected_free, timeout=TIMEOUT)
+
+
+def balance(page: Page, asset: str, field: str):
+    return page.locator(f"#balances tr[data-asset={asset}] [data-field={field}]")
+
+
+def order(page: Page, *, side: str, price: str, qty: str, type_: str = "LIMIT") -> None:
+    form = page.locator("#order-form")
+    form.locator(f"label.side-{side.lower()}").click()
+    form.get_by_label("Order type").select_option(type_)
+    if type_ != "MARKET":
+        form.locator("#id_price").fill(price)
+    form.locator("#id_qty").fill(qty)
+    form.locator("#order-submit").click()
+
+
+def book_prices(page: Page, side: str) -> list[str]:
+    return page.locator(f"#{side} tr[data-price] td:first-child").all_inner_texts()
+
+
+def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_dir):
+    base = quantx_server.url
+    errors: list[str] = []
+    ann_ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    ben_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ann, ben = ann_ctx.new_page(), ben_ctx.new_page()
+    for page in (ann, ben):
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    suffix = secrets.token_hex(3)
+
+    # Ann signs up, funds herself through the faucet and bids for 0.010 BTC at 30000.
+    sign_up(ann, base, f"ann{suffix}")
+    open_market(ann, base)
+    faucet(ann, "USD", "10000.00")
+    ann.evaluate("window.__sameDocument = true")
+    order(ann, side="BUY", price="30000.00", qty="0.010")
+    expect(ann.locator("#order-notes")).to_contain_text("placed: 0.01 BTC at 30000 USD", timeout=TIMEOUT)
+    mine = ann.locator("#open-orders tbody tr[data-order-id]")
+    expect(mine).to_have_count(1, timeout=TIMEOUT)
+    expect(mine.locator("[data-field=price]")).to_have_text("30000.00")
+    expect(ann.locator("#bids tr[data-price]").first.locator("td").first).to_have_text(
+        "30000.00", timeout=TIMEOUT
+    )
+    expect(ann.locator("#bids tr.mine")).to_have_count(1)
+    expect(balance(ann, "USD", "locked")).to_have_text("300.00", timeout=TIMEOUT)
+
+    # The markets overview, open in another tab, will show the trade's price without a reload.
+    overview = ann_ctx.new_page()
+    overview.goto(base + "/")
+    expect(overview.locator("[data-live-status]")).to_have_text("live", timeout=TIMEOUT)
+
+    # Ben signs up, takes 1 BTC from the faucet and sells 0.004 BTC into Ann's bid.
+    sign_up(ben, base, f"ben{suffix}")
+    open_market(ben, base)
+    expect(ben.locator("#bids tr[data-price]").first.locator("td").first).to_have_text(
+        "30000.00", timeout=TIMEOUT
+    )
+    faucet(ben, "BTC", "1.00")
+    order(ben, side="SELL", price="30000.00", qty="0.004")
+    expect(ben.locator("#order-notes")).to_contain_text(
+        "filled: 0.004 BTC at an average 30000 USD", timeout=TIMEOUT
+    )
+
+    # Ann sees it all arrive live: the trade, her fill, the partly filled order, her new balances.
+    expect(ann.locator("#trades tbody tr[data-trade-id]").first.locator("td").first).to_have_text(
+        "30000.00", timeout=TIMEOUT
+    )
+    fill = ann.locator("#fills tbody tr[data-trade-id]")
+    expect(fill).to_have_count(1, timeout=TIMEOUT)
+    expect(fill.locator("td").nth(4)).to_have_text("0.00400")
+    expect(fill.locator("td").nth(6)).to_have_text("Maker")
+    expect(mine.locator("[data-field=remaining]")).to_have_text("0.00600", timeout=TIMEOUT)
+    expect(mine.locator("[data-field=status]")).to_have_text("Partially filled")
+    expect(balance(ann, "BTC", "free")).to_have_text(
+        "0.003996", timeout=TIMEOUT
+    )  # 0.004 less the 0.1% maker fee
+    expect(balance(ann, "USD", "locked")).to_have_text("180.00", timeout=TIMEOUT)
+    expect(ann.locator("#bids tr[data-price]").first.locator("td").nth(1)).to_have_text(
+        "0.00600", timeout=TIMEOUT
+    )
+    expect(ann.locator("#ticker [data-field=last]")).to_have_text("30000.00", timeout=TIMEOUT)
+    expect(overview.locator("tr[data-symbol=BTC-USD] [data-field=last]")).to_have_text(
+        "30000.00", timeout=TIMEOUT
+    )
+    expect(ann.locator("#book-sync")).to_have_attribute("data-checksum-ok", "true")
+    assert ann.evaluate("window.__sameDocument") is True  # no reload happened
+    ann.wait_for_timeout(600)  # let the chart draw the candle
+    ann.screenshot(path=str(output_dir / "trading-page.png"), full_page=True)
+
+    # A refused order says why, next to the form, and keeps what was typed.
+    order(ann, side="BUY", price="30000.00", qty="100")
+    expect(ann.locator("#order-error")).to_contain_text(
+        "Not enough USD available for this order.", timeout=TIMEOUT
+    )
+    expect(ann.locator("#id_qty")).to_have_value("100")
+    order(ann, side="BUY", price="30000.005", qty="0.001")
+    expect(ann.locator(".field[data-for=price] .field-error")).to_have_text(
+        "Price must be a multiple of 0.01 USD (the tick size).", timeout=TIMEOUT
+    )
+
+    # Ann reduces her order, then cancels the rest: gone from her orders and the book, funds released.
+    mine.locator("details.amend summary").click()
+    mine.locator("details.amend input[name=qty]").fill("0.005")
+    mine.get_by_role("button", name="Reduce").click()
+    expect(ann.locator("#orders-notes")).to_contain_text("reduced: 0.005 still open", timeout=TIMEOUT)
+    expect(mine.locator("[data-field=remaining]")).to_have_text("0.00500", timeout=TIMEOUT)
+    expect(balance(ann, "USD", "locked")).to_have_text("150.00", timeout=TIMEOUT)
+    mine.get_by_role("button", name=re.compile("Cancel order")).click()
+    expect(ann.locator("#orders-notes")).to_contain_text("canceled", timeout=TIMEOUT)
+    expect(mine).to_have_count(0, timeout=TIMEOUT)
+    expect(ann.locator("#bids tr[data-price]")).to_have_count(0, timeout=TIMEOUT)
+    expect(balance(ann, "USD", "locked")).to_have_text("0.00", timeout=TIMEOUT)
+
+    assert errors == []
+    ann_ctx.close()
+    ben_ctx.close()
+
+
+def test_orders_work_without_javascript(quantx_server, browser):
+    """Plain POST forms: place, see it in open orders after the redirect, a refusal in words, cancel."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    base = quantx_server.url
+    page.goto(f"{base}/accounts/login/?next=/markets/ETH-USD/")
+    page.locator("#id_username").fill("alice")
+    page.locator("#id_password").fill("quantx-demo")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{base}/markets/ETH-USD/")
+
+    form = page.locator("#order-form")
+    form.locator("label.side-sell").click()
+    form.locator("#id_price").fill("4000.00")
+    form.locator("#id_qty").fill("0.5")
+    form.locator("#order-submit").click()
+    expect(page.locator("#order-notes")).to_contain_text("Sell limit order")
+    row = page.locator("#open-orders tbody tr[data-order-id]")
+    expect(row).to_have_count(1)
+    expect(page.locator("#asks tr:not(.pad-row) td").first).to_have_text("4000.00")
+
+    form.locator("#id_price").fill("4000.00")
+    form.locator("#id_qty").fill("5000")
+    form.locator("#order-submit").click()
+    expect(page.locator(".field[data-for=qty] .field-error")).to_have_text("Amount can be at most 1000 ETH.")
+    expect(form.locator("#id_qty")).to_have_value("5000")
+
+    page.locator("#open-orders tbody tr[data-order-id]").get_by_role(
+        "button", name=re.compile("Cancel")
+    ).click()
+    expect(page.locator("#orders-notes")).to_contain_text("canceled")
+    expect(page.locator("#open-orders tbody tr[data-order-id]")).to_have_count(0)
+    context.close()
