@@ -75,3 +75,36 @@ def _engine_lock_released_before_db_teardown(django_db_setup):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Shared by the API, page and market-data tests.
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """The real embedded engine behind a spy that records commands (tests/engine_spy.py)."""
+    from tests.engine_spy import install_engine_spy
+
+    return install_engine_spy(monkeypatch)
+
+
+@pytest.fixture
+def alice(db):
+    from tests.factories import make_user
+
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    from tests.factories import make_user
+
+    return make_user("bob")
+
+
+@pytest.fixture
+def btc_usd(db):
+    """tick 0.01, lot 0.001, qty 0.001..1000, min notional 1 USD, fees 0.1% maker / 0.2% taker."""
+    from tests.factories import make_instrument
+
+    return make_instrument("BTC-USD")

@@ -5,8 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tests.engine_spy import EngineSpy, install_engine_spy
-from tests.factories import fund, make_instrument, make_user
+from tests.factories import fund
 
 
 @pytest.fixture(autouse=True)
@@ -15,27 +14,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def engine(monkeypatch) -> EngineSpy:
-    return install_engine_spy(monkeypatch)
-
-
-@pytest.fixture
-def btc_usd(db):
-    """tick 0.01, lot 0.001, qty 0.001..1000, min notional 1 USD, fees 0.1% maker / 0.2% taker."""
-    return make_instrument("BTC-USD")
-
-
-@pytest.fixture
-def alice(db):
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob(db):
-    return make_user("bob")
 
 
 @pytest.fixture
