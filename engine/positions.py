@@ -39,10 +39,3 @@ def position_apply_fill(pos: PositionState, *, signed_qty: Decimal, price: Decim
     if (total > 0) == (q > 0):
         return PositionState(total, pos.avg_price, realized)
     return PositionState(total, price, realized)  # crossed through zero: the rest opens at this price
-
-
-def position_unrealized_pnl(pos: PositionState, last_price: Decimal | None) -> Decimal:
-    """(last - avg) x qty, rounded to 8 decimals; zero without a last price or a position."""
-    if last_price is None or pos.qty == 0:
-        return ZERO
-    return ((last_price - pos.avg_price) * pos.qty).quantize(_Q, ROUND_HALF_EVEN)

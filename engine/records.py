@@ -140,4 +140,4 @@ class Batch:
     positions: set[tuple[int, int]] = field(default_factory=set)
     symbols: set[str] = field(default_factory=set)
     statuses: dict[str, str] = field(default_factory=dict)
-    events: list[tuple[str, Any]] = field(default_factory=list)  # (symbol, core event) for market data
+    events: list[Any] = field(default_factory=list)  # the core events, in order, for market data

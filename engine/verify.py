@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from accounts.models import Balance, LedgerEntry, LedgerReason
 from accounts.selectors import LedgerMismatch, ledger_mismatches
@@ -91,7 +91,7 @@ def _hold_problems() -> list[str]:
             expected[(o.user_id, o.instrument.base.code)] += o.remaining
     locked = {
         (b.user_id, b.asset.code): b.locked
-        for b in Balance.objects.filter(Q(locked__gt=0)).select_related("asset")
+        for b in Balance.objects.filter(locked__gt=0).select_related("asset")
     }
     problems = []
     for key in sorted(expected.keys() | locked.keys()):

@@ -23,6 +23,20 @@ from trading.models import Trade
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def trade_aggregates() -> dict[str, Any]:
+    """OHLCV aggregates of a group of trades (open and close come from first_id / last_id):
+    shared by candles and the 24h ticker."""
+    return {
+        "high": Max("price"),
+        "low": Min("price"),
+        "volume": Sum("qty"),
+        "quote_volume": Sum("quote_qty"),
+        "trades": Count("id"),
+        "first_id": Min("id"),
+        "last_id": Max("id"),
+    }
+
+
 @dataclass(slots=True)
 class Candle:
     """One period's OHLCV. Times in ms since the Unix epoch (UTC)."""
@@ -136,15 +150,7 @@ def candle_buckets(*, instrument_id: int, interval_s: int, start_ms: int, end_ms
         )
         .annotate(period=PeriodIndex("created_at", interval_s))
         .values("period")
-        .annotate(
-            high=Max("price"),
-            low=Min("price"),
-            volume=Sum("qty"),
-            quote_volume=Sum("quote_qty"),
-            trades=Count("id"),
-            first_id=Min("id"),
-            last_id=Max("id"),
-        )
+        .annotate(**trade_aggregates())
         .order_by("period")
     )
     ids = {r["first_id"] for r in rows} | {r["last_id"] for r in rows}

@@ -14,7 +14,6 @@ from itertools import pairwise
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 from rest_framework import status
 
@@ -25,7 +24,7 @@ from engine.models import SymbolState
 from engine.records import dec
 from marketdata import store
 from marketdata.books import DepthSnapshot, levels_format
-from marketdata.candles import Candle, candles_query, datetime_to_ms, ms_to_datetime
+from marketdata.candles import Candle, candles_query, datetime_to_ms, ms_to_datetime, trade_aggregates
 from marketdata.models import StreamSeq
 from marketdata.protocol import INTERVALS, SNAPSHOT_LEVELS
 from marketdata.stats import ticker_window_start, ticker_wire
@@ -140,14 +139,7 @@ def tickers(instruments: list[Instrument], *, at_ms: int | None = None) -> list[
             instrument_id__in=ids, created_at__gte=ms_to_datetime(ticker_window_start(now))
         )
         .values("instrument_id")
-        .annotate(
-            high=Max("price"),
-            low=Min("price"),
-            volume=Sum("qty"),
-            quote_volume=Sum("quote_qty"),
-            trades=Count("id"),
-            first_id=Min("id"),
-        )
+        .annotate(**trade_aggregates())
     }
     opens = dict(
         Trade.objects.filter(id__in=[r["first_id"] for r in rows.values()]).values_list("id", "price")

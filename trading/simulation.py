@@ -20,6 +20,7 @@ simulator works the same against the embedded server and the scaled stack.
 import http.client
 import json
 import logging
+import math
 import random
 import secrets
 import threading
@@ -473,7 +474,7 @@ class Simulation:
         """Sets up, then trades until stopped or `duration` is over; cancels the quotes at the end."""
         self.setup()
         started = time.monotonic()
-        end = started + self.s.duration if self.s.duration > 0 else float("inf")
+        end = started + self.s.duration if self.s.duration > 0 else math.inf
         interval = 1.0 / self.s.rate if self.s.rate > 0 else 1.0
         due = {id(a): started for a in self.agents}
         next_report = started + self.s.report_every
