@@ -18,7 +18,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import Asset, LedgerEntry, LedgerReason, User
-from engine.protocol import OP_DEPOSIT
+from engine.client.protocol import OP_DEPOSIT
 from quantx_site.errors import ApiError, ErrorCode
 from trading.services import engine_refusal_error, engine_send
 

@@ -42,6 +42,11 @@ def from_atoms(atoms: int) -> Decimal:
     return Decimal(atoms).scaleb(-DECIMAL_PLACES)
 
 
+def plain_decimal(value: Decimal | None) -> str | None:
+    """A decimal for the wire: plain notation, never exponent ('0.00000001', not '1E-8')."""
+    return None if value is None else f"{value.normalize():f}"
+
+
 class MoneyField(models.BigIntegerField):
     """A Decimal amount with 8 decimal places, stored exactly as a BIGINT of atoms."""
 

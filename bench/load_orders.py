@@ -3,10 +3,9 @@
 
     .venv/bin/python bench/load_orders.py                          # starts a scaled stack itself
     .venv/bin/python bench/load_orders.py --clients 16 --web-workers 2 --web-threads 8
-    .venv/bin/python bench/load_orders.py --breakdown              # + channel layer, engine batches alone
     .venv/bin/python bench/load_orders.py --url http://127.0.0.1:8001   # a stack already running
 
-N client processes (default 8; processes, so the clients do not share one GIL) each hold one HTTP
+N client processes (default 16; processes, so the clients do not share one GIL) each hold one HTTP
 connection (kept alive where the server allows) and one JWT, and loop closed-loop for D seconds.
 Phase "ceiling": GET /api/v1/auth/me/, a trivial authenticated DRF endpoint on the same server.
 Phase "orders": place a LIMIT order that rests (a bid far below the market), then cancel it.
@@ -16,9 +15,9 @@ engine committed it. The order rate is reported as a fraction of the ceiling.
 Without --url the script starts the same stack as the integration tests (tests/integration/
 conftest.py: fresh PostgreSQL database, own Redis db, `runworker engine` at LOG_LEVEL=DEBUG for
 its per-batch timing lines, gunicorn or daphne), and reports the engine's batches during the
-orders phase and the CPU each part used (/proc; PostgreSQL and Redis count all their processes,
-"machine" counts everything, other users' jobs included). --breakdown then stops the worker and
-times the channel layer and `EngineState.process_batch` on their own, per batch size.
+orders phase and the CPU each part used per acknowledged request (/proc; PostgreSQL and Redis
+count all their processes, "machine" counts everything, other users' jobs included).
+bench/engine_saturation.py measures the worker alone, fed straight through the channel layer.
 A --url stack needs the faucet on (QX_FAUCET=true) and high throttles (QX_THROTTLE_REGISTER,
 QX_THROTTLE_LOGIN, QX_THROTTLE_ORDER_PLACE), or the clients are refused.
 """
@@ -209,22 +208,22 @@ def cpu_busy(
 
 BATCH_LINE = re.compile(
     r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) DEBUG quantx.engine: engine: batch of (\d+): "
-    r"([\d.]+) ms to commit, ([\d.]+) ms to reply"
+    r"apply ([\d.]+) ms, commit ([\d.]+) ms"
 )
 
 
 def engine_batches(log: str, window: tuple[float, float]) -> dict[str, float]:
     """The worker's own batch timings (its DEBUG log line per batch) inside the measured window:
-    batches/s, commands per batch, ms to commit (risk + match + persist + market-data frames) and
-    ms to reply (replies + publish), and the share of the window the batch loop was busy."""
+    batches/s, commands per batch, ms to apply (lookups, risk, match, market-data frames) and ms to
+    commit (one transaction; overlaps the next batch's apply)."""
     start, end = (datetime.fromtimestamp(t) for t in window)
-    sizes, commit, reply = [], [], []
+    sizes, apply, commit = [], [], []
     for line in log.splitlines():
         m = BATCH_LINE.match(line)
         if m and start <= datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S,%f") <= end:
             sizes.append(int(m[2]))
-            commit.append(float(m[3]))
-            reply.append(float(m[4]))
+            apply.append(float(m[3]))
+            commit.append(float(m[4]))
     if not sizes:
         return {}
     seconds = window[1] - window[0]
@@ -232,9 +231,8 @@ def engine_batches(log: str, window: tuple[float, float]) -> dict[str, float]:
         "batches_per_s": len(sizes) / seconds,
         "mean_size": sum(sizes) / len(sizes),
         "max_size": max(sizes),
+        "apply_ms": sum(apply) / len(sizes),
         "commit_ms": sum(commit) / len(sizes),
-        "reply_ms": sum(reply) / len(sizes),
-        "busy": (sum(commit) + sum(reply)) / 1000 / seconds,
     }
 
 
@@ -262,13 +260,22 @@ def report(results: list[PhaseResult], args: argparse.Namespace, stack: ScaledSt
     if orders.batches:
         b = orders.batches
         print(f"engine batches (worker DEBUG log): {b['batches_per_s']:.0f}/s of {b['mean_size']:.1f} commands "
-              f"(max {b['max_size']}); per batch {b['commit_ms']:.2f} ms to commit + {b['reply_ms']:.2f} ms "
-              f"to reply; batch loop busy {100 * b['busy']:.0f}% of the time")  # fmt: skip
+              f"(max {b['max_size']}); per batch {b['apply_ms']:.2f} ms to apply, {b['commit_ms']:.2f} ms "
+              f"to commit")  # fmt: skip
     if orders.cpu:
         print(f"CPU, cores busy during each phase (of {os.cpu_count()}; postgres*/redis*: all their processes; "
               "machine: everything, other users' jobs included):")  # fmt: skip
         for label, r in rows:
             print(f"  {label:<22} " + "  ".join(f"{k} {v:.2f}" for k, v in r.cpu.items()))
+        print("server CPU per acknowledged request, ms (engine + web + postgres* + redis*):")
+        for label, r in rows:
+            parts = {
+                k: 1000 * v / r.rate for k, v in r.cpu.items() if k not in ("clients", "machine") and r.rate
+            }
+            print(
+                f"  {label:<22} total {sum(parts.values()):.2f}: "
+                + "  ".join(f"{k} {v:.2f}" for k, v in parts.items())
+            )
     summary = {
         "clients": args.clients, "duration": args.duration, "web_workers": args.web_workers,
         "web_threads": args.web_threads, "server": args.server,
@@ -283,94 +290,12 @@ def report(results: list[PhaseResult], args: argparse.Namespace, stack: ScaledSt
     return summary
 
 
-# ---------------------------------------------------------------------------------- breakdown
-
-_BATCH_COST_SCRIPT = """
-import asyncio, statistics, time
-from channels.layers import get_channel_layer
-import engine.state
-from engine.lock import engine_lock_acquire
-from engine.recovery import state_load
-
-engine_lock_acquire()
-if not PUBLISH:
-    engine.state.market_publish = lambda state, batch: None  # this process only
-state, layer, n = state_load(), get_channel_layer(), 0
-command = lambda op, **f: {"type": "engine.command", "reply_to": None, "command": {"op": op, **f}}
-for size in (1, 8, 32, 128):
-    place, publish, cancel = [], [], []
-    for _ in range(max(3, 64 // size)):
-        batch = []
-        for i in range(size):
-            n += 1
-            batch.append(command("place", user_id=USERS[i % len(USERS)], symbol="BTC-USD", side="BUY",
-                order_type="LIMIT", qty="0.01", price=str(100 + n % 400), client_order_id=f"cost{PUBLISH:d}-{n}"))
-        t0 = time.perf_counter()
-        out = state.process_batch(batch)
-        t1 = time.perf_counter()
-        if out.publish is not None:
-            asyncio.run(out.publish(layer))
-        t2 = time.perf_counter()
-        cancels = [command("cancel", user_id=USERS[i % len(USERS)], order_id=r["order"]["id"])
-                   for i, (_, r) in enumerate(out.replies)]
-        t3 = time.perf_counter()
-        state.process_batch(cancels)
-        place.append(t1 - t0); publish.append(t2 - t1); cancel.append(time.perf_counter() - t3)
-    ms = lambda xs: statistics.median(xs) * 1000
-    print(f"  {size:4d}   {ms(place):7.1f} ({ms(place) / size:5.2f}/cmd)   {ms(publish):6.1f}   "
-          f"{ms(cancel):7.1f} ({ms(cancel) / size:5.2f}/cmd)")
-"""
-
-
-def transport_costs(redis_url: str, n: int = 2000) -> tuple[float, float]:
-    """µs per message of channels_redis send and receive, one after another on one event loop."""
-    import asyncio
-
-    from channels_redis.core import RedisChannelLayer
-
-    async def go() -> tuple[float, float]:
-        layer = RedisChannelLayer(hosts=[{"address": redis_url, "socket_timeout": None}], capacity=n + 1)
-        started = time.perf_counter()
-        for i in range(n):
-            await layer.send("bench-transport", {"type": "x", "i": i})
-        sent = time.perf_counter()
-        for _ in range(n):
-            await layer.receive("bench-transport")
-        received = time.perf_counter()
-        await layer.close_pools()
-        return (sent - started) / n * 1e6, (received - sent) / n * 1e6
-
-    return asyncio.run(go())
-
-
-def breakdown(stack: ScaledStack, traders: list[Trader]) -> None:
-    """Where an order's time goes inside the worker, measured without the HTTP tier: the channel
-    layer's cost per message, then EngineState.process_batch timed directly (the worker is stopped
-    and a `manage.py shell` takes its lock) per batch size, with and without the market-data
-    publisher (disabled in that process only)."""
-    import signal
-
-    send_us, receive_us = transport_costs(stack.redis_url)
-    print(
-        f"\nchannel layer (channels_redis), per message: send {send_us:.0f} µs, receive {receive_us:.0f} µs"
-    )
-    assert stack.kill_worker(signal.SIGTERM) == 0
-    users = [t.user_id for t in traders]
-    for publish in (True, False):
-        print(
-            f"engine batches, timed in-process, {'with' if publish else 'WITHOUT'} the market-data publisher:"
-        )
-        print("  size   places ms (per cmd)   publish ms   cancels ms (per cmd)")
-        result = stack.manage("shell", "-c", f"PUBLISH = {publish}\nUSERS = {users}\n{_BATCH_COST_SCRIPT}")
-        print("\n".join(line for line in result.stdout.splitlines() if line.startswith("  ")))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", help="base URL of a running stack (default: start one)")
-    parser.add_argument("--clients", type=int, default=8, help="client processes (default 8)")
+    parser.add_argument("--clients", type=int, default=16, help="client processes (default 16)")
     parser.add_argument(
         "--duration", type=float, default=10.0, help="measured seconds per phase (default 10)"
     )
@@ -379,14 +304,11 @@ def main() -> None:
         "--web-workers", type=int, default=2, help="gunicorn workers of a started stack (default 2)"
     )
     parser.add_argument(
-        "--web-threads", type=int, default=1, help="threads per gunicorn worker; > 1 uses gthread (default 1)"
+        "--web-threads", type=int, default=8, help="threads per gunicorn worker; > 1 uses gthread (default 8)"
     )
     parser.add_argument("--server", choices=["gunicorn", "daphne"], default="gunicorn")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="leave the started stack running until Enter")
-    parser.add_argument(
-        "--breakdown", action="store_true", help="then time the channel layer and engine batches alone"
-    )
     args = parser.parse_args()
 
     stack = None
@@ -423,8 +345,6 @@ def main() -> None:
                 print(verification.output)
             if args.keep:
                 input(f"stack running at {url}; Enter to stop it ")
-            if args.breakdown:
-                breakdown(stack, traders)
     finally:
         if stack is not None:
             stack.stop()

@@ -3,7 +3,7 @@
 
 Creates a throw-away database (SQLite file by default, or PostgreSQL with --postgres URL), fills it
 with N open orders from many users (resting bids and asks that do not cross, with their holds in
-the balances), then times `engine.recovery.state_load()` and checks the rebuilt books' invariants.
+the balances), then times `engine.worker.recovery.state_load()` and checks the rebuilt books' invariants.
 
   .venv/bin/python bench/recovery_bench.py --orders 100000
   .venv/bin/python bench/recovery_bench.py --orders 100000 --postgres postgres://postgres@127.0.0.1:5432/qx_bench
@@ -47,7 +47,7 @@ def main() -> None:
             cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     call_command("migrate", verbosity=0)
     fill(args.orders, args.users)
-    from engine.recovery import state_load
+    from engine.worker.recovery import state_load
 
     started = time.perf_counter()
     state = state_load()

@@ -1,6 +1,6 @@
 """Staff "verify" page in the admin, at /admin/verify/: the ledger proofs and the engine's state hash.
 
-It runs what `manage.py verify_ledger --engine` runs (engine.verify.ledger_verify with the hash the
+It runs what `manage.py verify_ledger --engine` runs (engine.worker.verify.ledger_verify with the hash the
 running engine reports through the `state` op) and shows the report. The checks read the database
 in several statements while the engine keeps committing, so on a busy market one run can see a
 half-applied batch. `verify_stable` therefore asks the engine for its hash before and after each
@@ -21,8 +21,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 
 from engine.client import EngineBusy, EngineUnavailable, engine_request_sync
-from engine.protocol import OP_STATE
-from engine.verify import LedgerReport, ledger_verify
+from engine.client.protocol import OP_STATE
+from engine.worker.verify import LedgerReport, ledger_verify
 
 VERIFY_ATTEMPTS = 8
 

@@ -21,3 +21,17 @@ class SymbolState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} seq {self.seq}"
+
+
+class WriterFence(models.Model):
+    """The single-writer fence: one row whose `epoch` each starting worker increments.
+
+    Every batch transaction first checks (and row-locks) the epoch it started with, so a worker
+    that a newer one replaced can never commit again, and the newer one's increment waits for any
+    batch transaction of the old one still in flight (engine.worker.lock).
+    """
+
+    epoch = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"writer epoch {self.epoch}"

@@ -1,11 +1,12 @@
 """The engine's market-data publisher: what one committed batch tells the world.
 
-`market_publish(state, batch)` runs in the engine worker at the end of the batch's transaction
-(engine.state), in the worker's thread, so the per-user stream counters it saves commit with the
-batch; nothing is sent before the commit. It builds every frame the batch causes and
-serializes each ONCE, then returns a coroutine function that the runtime awaits after the replies:
-it sends ONE message with all the frames to FANOUT_GROUP, whatever the number of subscribers
-(each web process's hub writes the frames to its local sockets: marketdata.hub).
+`MarketDataHook` is a batch hook of the engine worker (settings.ENGINE_BATCH_HOOKS,
+engine.worker.hooks): for each batch applied in memory it builds every frame the batch causes and
+serializes each ONCE, and returns the per-user stream counters as rows that commit in the batch's
+own transaction. After the commit and the replies, off the worker's critical path, its
+`after_commit` step writes the cache values (one pipelined round trip) and sends ONE message with
+all the frames to FANOUT_GROUP, whatever the number of subscribers (each web process's hub writes
+the frames to its local sockets: marketdata.hub). Nothing is sent before the commit.
 
 Per symbol whose book changed (the core's seq moved):
 - depth: the changed levels with their absolute quantity after the batch (0 = gone), `seq` = the
@@ -26,14 +27,19 @@ Nothing here may break the worker: any failure is logged and the batch simply pu
 
 import json
 import logging
-import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from asgiref.sync import sync_to_async
 
 from engine.core import OrderEvent, Side, TradeEvent
-from engine.records import Batch, Market, dec
+from engine.models import SymbolState
+from engine.worker.hooks import HookOutput
+from engine.worker.persistence import Row, Table
+from engine.worker.records import Batch, Market, TradeRecord, dec
+from engine.worker.state import WorkerState
 from marketdata import store
 from marketdata.books import checksum, levels_format
 from marketdata.candles import datetime_to_ms
@@ -61,34 +67,37 @@ from marketdata.protocol import (
 from marketdata.stats import SymbolStats
 from trading.models import Trade
 
-if TYPE_CHECKING:
-    from engine.state import EngineState
-
 log = logging.getLogger("quantx.marketdata")
 
-Publish = Callable[[Any], Coroutine[Any, Any, None]]
 Frame = list[Any]
 """[routing_key, seq, text]"""
 
 
-def market_publish(state: "EngineState", batch: Batch) -> Publish | None:
-    """The publish step of a committed batch (see the module docstring); None if nothing to send."""
-    try:
-        publisher = _publishers.get(state)
-        if publisher is None:
-            publisher = _publishers[state] = Publisher()
-        frames = publisher.frames_of(state, batch)
-    except Exception:
-        log.exception("marketdata: building the market data of a committed batch failed; nothing published")
-        return None
-    if not frames:
-        return None
-    message = {"type": BATCH_MESSAGE_TYPE, "frames": frames}
+STREAM_SEQS = Table(StreamSeq, ("user_id", "orders_seq", "balances_seq"), conflict=("user_id",),
+                    update=("orders_seq", "balances_seq"))  # fmt: skip
 
-    async def publish(layer: Any) -> None:
-        await fanout_send(layer, message)
 
-    return publish
+class MarketDataHook:
+    """The engine worker's batch hook (see the module docstring); one per loaded worker state."""
+
+    def __init__(self, state: WorkerState) -> None:
+        self.publisher = Publisher()
+
+    def on_batch(self, state: WorkerState, batch: Batch) -> HookOutput | None:
+        cached: dict[str, Any] = {}
+        seq_rows: list[Row] = []
+        frames = self.publisher.frames_of(state, batch, cached, seq_rows)
+        if not frames and not seq_rows:
+            return None
+        message = {"type": BATCH_MESSAGE_TYPE, "frames": frames}
+
+        async def publish(layer: Any) -> None:
+            if cached:
+                await sync_to_async(store.store_write, thread_sensitive=False)(cached)
+            if frames:
+                await fanout_send(layer, message)
+
+        return HookOutput(rows=[(STREAM_SEQS, seq_rows)] if seq_rows else [], after_commit=publish)
 
 
 async def fanout_send(layer: Any, message: dict[str, Any]) -> None:
@@ -123,7 +132,10 @@ class Publisher:
         self.stats: dict[str, SymbolStats] = {}
         self.user_seqs: dict[int, list[int]] = {}  # user id -> [orders seq, balances seq]
 
-    def frames_of(self, state: "EngineState", batch: Batch) -> list[Frame]:
+    def frames_of(
+        self, state: WorkerState, batch: Batch, cached: dict[str, Any], seq_rows: list[Row]
+    ) -> list[Frame]:
+        """Every frame of the batch; fills `cached` (cache values) and `seq_rows` (stream counters)."""
         now_ms = datetime_to_ms(batch.now)
         trade_rows = {(t.instrument_id, t.seq): t for t in batch.trades}
         changes: dict[str, _Changes] = {}
@@ -148,22 +160,19 @@ class Publisher:
                 if e.owner != state.fee_user_id:
                     reports.append((e.owner, _report(state, batch, e, fills.pop(e.order_id, []), now_ms)))
         frames: list[Frame] = []
-        cached: dict[str, Any] = {}
         for symbol, ch in changes.items():
             frames += self._symbol_frames(state, symbol, ch, trade_rows, now_ms, cached)
-        frames += self._private_frames(state, batch, reports)
-        if cached:
-            store.store_write(cached)
+        frames += self._private_frames(state, batch, reports, seq_rows)
         return frames
 
     # ------------------------------------------------------------------ public
 
     def _symbol_frames(
         self,
-        state: "EngineState",
+        state: WorkerState,
         symbol: str,
         ch: _Changes,
-        trade_rows: dict[tuple[int, int], Trade],
+        trade_rows: dict[tuple[int, int], TradeRecord],
         now_ms: int,
         cached: dict[str, Any],
     ) -> list[Frame]:
@@ -215,7 +224,11 @@ class Publisher:
         return frames
 
     def _trades(
-        self, market: Market, events: list[TradeEvent], trade_rows: dict[tuple[int, int], Trade], now_ms: int
+        self,
+        market: Market,
+        events: list[TradeEvent],
+        trade_rows: dict[tuple[int, int], TradeRecord],
+        now_ms: int,
     ) -> list[dict[str, Any]]:
         if not events:
             return []
@@ -240,7 +253,11 @@ class Publisher:
         return out
 
     def _stats(
-        self, market: Market, events: list[TradeEvent], trade_rows: dict[tuple[int, int], Trade], now_ms: int
+        self,
+        market: Market,
+        events: list[TradeEvent],
+        trade_rows: dict[tuple[int, int], TradeRecord],
+        now_ms: int,
     ) -> SymbolStats:
         stats = self.stats.get(market.symbol)
         if stats is None:  # loaded with every committed trade, this batch's included
@@ -269,7 +286,7 @@ class Publisher:
     # ------------------------------------------------------------------ private
 
     def _private_frames(
-        self, state: "EngineState", batch: Batch, reports: list[tuple[int, dict[str, Any]]]
+        self, state: WorkerState, batch: Batch, reports: list[tuple[int, dict[str, Any]]], seq_rows: list[Row]
     ) -> list[Frame]:
         balances: dict[int, list[str]] = {}
         for user_id, asset in sorted(batch.balances):
@@ -292,12 +309,7 @@ class Publisher:
                 free, locked = state.balance(user_id, asset)
                 data.append({"asset": asset, "free": dec(free), "locked": dec(locked)})
             frames.append(_frame(private_key(BALANCES, user_id), seq[1], seq[1] - 1, data, channel=BALANCES))
-        StreamSeq.objects.bulk_create(
-            [StreamSeq(user_id=u, orders_seq=seqs[u][0], balances_seq=seqs[u][1]) for u in sorted(users)],
-            update_conflicts=True,
-            unique_fields=["user"],
-            update_fields=["orders_seq", "balances_seq"],
-        )
+        seq_rows += [(u, seqs[u][0], seqs[u][1]) for u in sorted(users)]
         return frames
 
     def _user_seqs(self, users: set[int]) -> dict[int, list[int]]:
@@ -308,9 +320,6 @@ class Publisher:
             for row in StreamSeq.objects.filter(user_id__in=missing):
                 self.user_seqs[row.user_id] = [row.orders_seq, row.balances_seq]
         return self.user_seqs
-
-
-_publishers: "weakref.WeakKeyDictionary[EngineState, Publisher]" = weakref.WeakKeyDictionary()
 
 
 def _frame(key: str, seq: int, prev_seq: int | None, data: Any, *, channel: str | None = None) -> Frame:
@@ -339,12 +348,10 @@ def _level_reader(
 
 
 def _last_price(market: Market) -> Decimal | None:
-    from engine.models import SymbolState
-
     return SymbolState.objects.filter(instrument_id=market.id).values_list("last_price", flat=True).first()
 
 
-def _fill(market: Market, trade: Trade, *, taker: bool, time_ms: int) -> dict[str, Any]:
+def _fill(market: Market, trade: TradeRecord, *, taker: bool, time_ms: int) -> dict[str, Any]:
     buyer_is_taker = trade.taker_side == Side.BUY
     receives_base = buyer_is_taker if taker else not buyer_is_taker
     return {
@@ -360,7 +367,7 @@ def _fill(market: Market, trade: Trade, *, taker: bool, time_ms: int) -> dict[st
 
 
 def _report(
-    state: "EngineState", batch: Batch, e: OrderEvent, fills: list[dict[str, Any]], now_ms: int
+    state: WorkerState, batch: Batch, e: OrderEvent, fills: list[dict[str, Any]], now_ms: int
 ) -> dict[str, Any]:
     """An execution report: the order's state after this event and the fills that led to it."""
     record = batch.orders[e.order_id]

@@ -19,9 +19,9 @@ from rest_framework import status
 
 from accounts.models import Balance, User
 from accounts.money import from_atoms
+from accounts.money import plain_decimal as dec
 from engine.core import InstrumentSpec
 from engine.models import SymbolState
-from engine.records import dec
 from marketdata import store
 from marketdata.books import DepthSnapshot, levels_format
 from marketdata.candles import Candle, candles_query, datetime_to_ms, ms_to_datetime, trade_aggregates

@@ -1,4 +1,5 @@
-"""ASGI entry point (daphne): HTTP, WebSockets and, later, the engine's channel."""
+"""ASGI entry point (daphne): HTTP and WebSockets. The engine channel is served by its own worker
+(engine.worker.pipeline.EngineWorker: `runworker engine`, or in-process in the embedded mode)."""
 
 import os
 
@@ -10,7 +11,6 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from engine.routing import channel_routes  # noqa: E402
 from marketdata.routing import websocket_urlpatterns as marketdata_ws  # noqa: E402
 from marketdata.security import browser_origin_validator  # noqa: E402
 
@@ -21,6 +21,5 @@ application = ProtocolTypeRouter(
         "http": django_asgi_app,
         # Origin must be an allowed host when present (browsers); bots send none (marketdata.security).
         "websocket": browser_origin_validator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-        "channel": channel_routes,
     }
 )

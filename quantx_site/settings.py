@@ -129,7 +129,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "engine.client.layers.BatchRedisChannelLayer",
             # redis-py 8 times out an idle receive() after 5 s unless socket_timeout is None.
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
@@ -146,7 +146,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "engine.client.layers.BatchInMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qx"}}
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -245,6 +245,8 @@ LOGGING = {
 ENGINE_EMBEDDED = env_bool("QX_ENGINE_EMBEDDED", not REDIS_URL)
 ENGINE_MAX_BATCH = env_int("QX_ENGINE_MAX_BATCH", 500, minimum=1)
 ENGINE_FEE_USERNAME = "quantx-fees"
+# Factories of the engine worker's batch hooks (engine.worker.hooks): market data registers here.
+ENGINE_BATCH_HOOKS = ["marketdata.publisher.MarketDataHook"]
 # Paper-trading faucet (POST /api/v1/faucet/): on by default in embedded mode only.
 FAUCET_ENABLED = env_bool("QX_FAUCET", not DATABASE_URL)
 # Caps per asset, per call and per UTC day (from the ledger); an asset not listed is not offered.

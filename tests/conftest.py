@@ -67,7 +67,7 @@ def _plain_static_storage(settings):
 def _engine_lock_released_before_db_teardown(django_db_setup):
     """The embedded engine holds a lock (a PostgreSQL session) that would block dropping the test database."""
     yield
-    from engine.lock import engine_lock_release
+    from engine.worker.lock import engine_lock_release
 
     engine_lock_release()
 

@@ -23,7 +23,7 @@ from rest_framework import status
 
 from accounts.models import User
 from engine.client import EngineBusy, EngineUnavailable, engine_request_sync
-from engine.protocol import OP_AMEND, OP_CANCEL, OP_CANCEL_ALL, OP_PLACE, Command, Reply
+from engine.client.protocol import OP_AMEND, OP_CANCEL, OP_CANCEL_ALL, OP_PLACE, Command, Reply
 from quantx_site.errors import ApiError, ErrorCode
 from trading.filters import (
     amend_qty_check,

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Balance, LedgerEntry
-from engine.verify import ledger_verify
+from engine.worker.verify import ledger_verify
 from tests.engine.helpers import engine, market_with_traders, place
 from trading.models import Order, Position, Trade
 

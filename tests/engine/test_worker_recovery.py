@@ -6,8 +6,8 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from engine.client import engine_request
-from engine.recovery import exchange_load, state_load
-from engine.verify import ledger_verify
+from engine.worker.recovery import exchange_load, state_load
+from engine.worker.verify import ledger_verify
 from tests.engine.helpers import engine, market_with_traders, place
 from trading.models import Order
 

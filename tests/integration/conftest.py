@@ -424,16 +424,16 @@ class ScaledStack:
 
     def engine_request(self, command: dict[str, Any], *, timeout: float = 5.0) -> dict[str, Any]:
         """One command to the engine over the Redis channel layer, as engine.client sends it."""
-        from channels_redis.core import RedisChannelLayer
+        from engine.client.layers import BatchRedisChannelLayer
 
         async def go() -> dict[str, Any]:
-            layer = RedisChannelLayer(hosts=[{"address": self.redis_url, "socket_timeout": None}])
+            layer = BatchRedisChannelLayer(hosts=[{"address": self.redis_url, "socket_timeout": None}])
             reply_to = f"engine-reply.{uuid.uuid4().hex}"
+            message = {"type": "engine.command", "reply_to": reply_to, "rid": 1, "command": command}
             try:
-                await layer.send(
-                    "engine", {"type": "engine.command", "reply_to": reply_to, "command": command}
-                )
-                return dict(await asyncio.wait_for(layer.receive(reply_to), timeout))
+                await layer.send_many([("engine", message)])
+                replies = await asyncio.wait_for(layer.receive_many(reply_to, 1), timeout)
+                return dict(replies[0]["reply"])
             finally:
                 await layer.close_pools()
 
@@ -705,10 +705,10 @@ def retry_problems(traders: list[Trader], outcomes: list["Outcome"]) -> list[str
 
 
 def rebuilt_books(stack: ScaledStack) -> dict[str, Any]:
-    """Open orders (FIFO) and depth per symbol of a fresh rebuild from the database (engine.recovery)."""
+    """Open orders (FIFO) and depth per symbol of a fresh rebuild from the database (engine.worker.recovery)."""
     script = (
         "import json\n"
-        "from engine.recovery import exchange_load\n"
+        "from engine.worker.recovery import exchange_load\n"
         "ex, markets, _, _ = exchange_load()\n"
         "out = {}\n"
         "for symbol, m in markets.items():\n"

@@ -34,7 +34,7 @@ def _isolated_market_data(settings):
         config = {**layer["CONFIG"], "prefix": f"qx-test-{uuid.uuid4().hex[:12]}"}
         settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": config}}
     else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "engine.client.layers.BatchInMemoryChannelLayer"}}
     yield
     cache.clear()
 

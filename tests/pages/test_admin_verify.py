@@ -56,7 +56,7 @@ def test_a_moving_market_makes_verify_retry(staff_page, funded, monkeypatch):
     monkeypatch.setattr("engine.admin._engine_state", lambda: {"state_hash": next(hashes), "open_orders": 0})
     monkeypatch.setattr(
         "engine.admin.ledger_verify",
-        lambda engine_hash=None: __import__("engine.verify").verify.LedgerReport(
+        lambda engine_hash=None: __import__("engine.worker.verify").worker.verify.LedgerReport(
             engine_hash=engine_hash, rebuilt_hash=engine_hash
         ),
     )

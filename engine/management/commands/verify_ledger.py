@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from engine.client import EngineBusy, EngineUnavailable, engine_request_sync
-from engine.verify import ledger_verify
+from engine.worker.verify import ledger_verify
 
 
 class Command(BaseCommand):

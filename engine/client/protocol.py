@@ -13,8 +13,17 @@ COMMAND_TYPE: Final = "engine.command"
 """`type` of a command message; Channels dispatches it to EngineConsumer.engine_command."""
 
 REPLY_CHANNEL_PREFIX: Final = "engine-reply."
-"""Each caller waits on a fresh ordinary channel `engine-reply.<hex>` (not a process-specific
-`specific.*!*` channel), so a caller in any event loop or process can receive it."""
+"""Each event loop of a client process has one ordinary channel `engine-reply.<hex>`; a command
+message carries it as `reply_to` with a request id `rid`, and the worker answers
+`{"rid": rid, "reply": REPLY}` there (engine.client.seam)."""
+
+REPLY_BATCH: Final = 512
+"""Most replies a client's listener takes from its channel in one round trip."""
+
+INSTRUMENTS_VERSION: Final = "instruments_version"
+"""Key of every reply message (beside `rid` and `reply`): a token that changes whenever the engine
+reloads an instrument or changes its status, so web processes drop their cached instruments at
+once (engine.client.seam.on_instruments_version)."""
 
 REPLY_TIMEOUT_SECONDS: Final = 5.0
 

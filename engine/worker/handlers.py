@@ -1,31 +1,31 @@
 """One function per engine command: validate, call the core, record what its events caused.
 
 Each handler returns the reply for its caller or raises CommandRefused. Everything the core's
-events cause is recorded into `state.batch` by `apply_events`, which `engine.persistence` writes.
+events cause is recorded into `state.batch` by `apply_events`, which `engine.worker.persistence` writes.
 """
 
+import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from accounts.models import LedgerEntry
-from accounts.money import from_atoms
-from engine.commands import CommandRefused, bad, get_choice, get_decimal, get_int, get_str
+from accounts.models import Asset
+from accounts.money import from_atoms, plain_decimal
+from engine.client.protocol import Reply
 from engine.core import STP, OrderStatus, OrderType, Side, TimeInForce
 from engine.core.errors import FilterError
 from engine.core.events import BalanceEvent, OrderEvent, Refused, TradeEvent
-from engine.positions import PositionState, position_apply_fill
-from engine.protocol import Reply
-from engine.records import OrderRecord, fill_reply
-from trading.models import InstrumentStatus, Trade
-
-if TYPE_CHECKING:
-    from engine.state import EngineState
+from engine.worker.commands import CommandRefused, bad, get_choice, get_decimal, get_int, get_str
+from engine.worker.positions import PositionState, position_apply_fill
+from engine.worker.records import LedgerRecord, OrderRecord, TradeRecord, fill_reply
+from engine.worker.recovery import market_reload
+from engine.worker.state import WorkerState
+from trading.models import InstrumentStatus
 
 STOP_TYPES = (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
 TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED})
 
 
-def dispatch(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def dispatch(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     handler = HANDLERS.get(cmd.get("op"))  # type: ignore[arg-type]
     if handler is None:
         raise bad(f"unknown op {cmd.get('op')!r}")
@@ -35,7 +35,7 @@ def dispatch(state: "EngineState", cmd: dict[str, Any]) -> Reply:
 # ---------------------------------------------------------------------------- orders
 
 
-def place(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     user_id = get_int(cmd, "user_id")
     assert user_id is not None
     client_order_id = get_str(cmd, "client_order_id")
@@ -91,7 +91,7 @@ def place(state: "EngineState", cmd: dict[str, Any]) -> Reply:
     return {"ok": True, "order": record.as_reply(fills.get(order_id, [])), "duplicate": False}
 
 
-def cancel(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def cancel(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     record = _own_open_order(state, cmd)
     events = state.ex.cancel(record.id, record.symbol)
     _raise_refused(events)
@@ -99,7 +99,7 @@ def cancel(state: "EngineState", cmd: dict[str, Any]) -> Reply:
     return {"ok": True, "order": record.as_reply()}
 
 
-def cancel_all(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def cancel_all(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     user_id = get_int(cmd, "user_id")
     assert user_id is not None
     market = state.market(cmd.get("symbol"))
@@ -111,7 +111,7 @@ def cancel_all(state: "EngineState", cmd: dict[str, Any]) -> Reply:
     return {"ok": True, "orders": [r.as_reply() for r in canceled]}
 
 
-def amend(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def amend(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     record = _own_open_order(state, cmd)
     qty = get_decimal(cmd, "qty")
     assert qty is not None
@@ -126,7 +126,7 @@ def amend(state: "EngineState", cmd: dict[str, Any]) -> Reply:
     return {"ok": True, "order": record.as_reply()}
 
 
-def _own_open_order(state: "EngineState", cmd: dict[str, Any]) -> OrderRecord:
+def _own_open_order(state: WorkerState, cmd: dict[str, Any]) -> OrderRecord:
     """The open order the command names, if the caller may act on it (its owner, or staff)."""
     user_id = get_int(cmd, "user_id", required=False)
     staff_id = get_int(cmd, "staff_id", required=False)
@@ -186,21 +186,21 @@ def _refusal_words(reason: str) -> str:
 # ---------------------------------------------------------------------------- money
 
 
-def deposit(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def deposit(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     return _money(state, cmd, "deposit")
 
 
-def withdraw(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def withdraw(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     return _money(state, cmd, "withdraw")
 
 
-def adjust(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def adjust(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     if get_int(cmd, "staff_id", required=False) is None or not get_str(cmd, "note", required=False).strip():
         raise bad("a staff adjustment needs staff_id and a note")
     return _money(state, cmd, "adjust")
 
 
-def _money(state: "EngineState", cmd: dict[str, Any], op: str) -> Reply:
+def _money(state: WorkerState, cmd: dict[str, Any], op: str) -> Reply:
     user_id = get_int(cmd, "user_id")
     assert user_id is not None
     asset = get_str(cmd, "asset")
@@ -209,15 +209,17 @@ def _money(state: "EngineState", cmd: dict[str, Any], op: str) -> Reply:
     operation_id = get_str(cmd, "operation_id")
     if not 1 <= len(operation_id) <= 64:
         raise bad("operation_id must be 1 to 64 characters")
-    if asset not in state.assets:
-        state.assets_refresh()  # staff may have added it since the engine started
+    if asset not in state.assets:  # staff may have added it since the engine started
+        state.assets = dict(Asset.objects.values_list("code", "id"))
     if asset not in state.assets:
         raise CommandRefused("WORKER_UNKNOWN_ASSET", f"unknown asset {asset!r}")
     state.require_user(user_id)
     signed = -amount if op == "withdraw" else amount
     key = (user_id, asset, operation_id)
-    previous = state.lookups.operations.get(key) or next(
-        (e for e in state.batch.ledger if (e.user_id, e.asset_code, e.operation_id) == key), None
+    previous = (
+        state.lookups.operations.get(key)
+        or state.uncommitted_operations.get(key)
+        or next((e for e in state.batch.ledger if (e.user_id, e.asset_code, e.operation_id) == key), None)
     )
     if previous is not None:
         if previous.delta_free != signed:
@@ -225,7 +227,7 @@ def _money(state: "EngineState", cmd: dict[str, Any], op: str) -> Reply:
                 "WORKER_OPERATION_CONFLICT", f"operation {operation_id} was used for another change"
             )
         free, locked = state.balance(user_id, asset)
-        return {"ok": True, "created": False, "free": _s(free), "locked": _s(locked)}
+        return {"ok": True, "created": False, "free": plain_decimal(free), "locked": plain_decimal(locked)}
     atoms = state.atoms(amount)
     if op == "deposit":
         events = state.ex.deposit(user_id, asset, atoms, ref=operation_id)
@@ -237,34 +239,30 @@ def _money(state: "EngineState", cmd: dict[str, Any], op: str) -> Reply:
     apply_events(state, events, note=get_str(cmd, "note", required=False)[:200],
                  staff_id=get_int(cmd, "staff_id", required=False))  # fmt: skip
     free, locked = state.balance(user_id, asset)
-    return {"ok": True, "created": True, "free": _s(free), "locked": _s(locked)}
-
-
-def _s(value: Decimal) -> str:
-    return f"{value.normalize():f}"
+    return {"ok": True, "created": True, "free": plain_decimal(free), "locked": plain_decimal(locked)}
 
 
 # ---------------------------------------------------------------------------- instruments and state
 
 
-def set_status(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def set_status(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     market = state.market(cmd.get("symbol"))
     status = get_choice(cmd, "status", InstrumentStatus)
     market.status = status.value
     state.batch.statuses[market.symbol] = status.value
+    state.instruments_version = uuid.uuid4().hex
     return {"ok": True, "symbol": market.symbol, "status": status.value}
 
 
-def reload_instrument(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def reload_instrument(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     """Picks up a staff edit of an instrument's filters and fees (or a new instrument)."""
-    from engine.recovery import market_reload
-
     symbol = get_str(cmd, "symbol")
     market_reload(state, symbol)
+    state.instruments_version = uuid.uuid4().hex
     return {"ok": True, "symbol": symbol}
 
 
-def engine_state(state: "EngineState", cmd: dict[str, Any]) -> Reply:
+def engine_state(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     return {"ok": True, "state_hash": state.ex.state_hash(), "open_orders": len(state.orders)}
 
 
@@ -285,11 +283,11 @@ HANDLERS = {
 # ---------------------------------------------------------------------------- events -> rows
 
 
-def apply_events(state: "EngineState", events: list[Any], *, note: str = "",
+def apply_events(state: WorkerState, events: list[Any], *, note: str = "",
                  staff_id: int | None = None) -> dict[int, list[dict[str, Any]]]:  # fmt: skip
     """Records what the core's events caused into the batch; returns the fills per order id."""
     batch = state.batch
-    trades: dict[int, Trade] = {}  # by trade seq (one command touches one symbol)
+    trades: dict[int, TradeRecord] = {}  # by trade seq (one command touches one symbol)
     fills: dict[int, list[dict[str, Any]]] = {}
     for e in events:
         kind = type(e)
@@ -314,7 +312,7 @@ def apply_events(state: "EngineState", events: list[Any], *, note: str = "",
     return fills
 
 
-def _on_order(state: "EngineState", e: OrderEvent) -> None:
+def _on_order(state: WorkerState, e: OrderEvent) -> None:
     record = state.orders.get(e.order_id) or state.batch.orders[e.order_id]
     spec = state.markets[record.symbol].spec
     record.status = e.status.value
@@ -335,18 +333,28 @@ def _on_order(state: "EngineState", e: OrderEvent) -> None:
         state.orders.pop(record.id, None)
 
 
-def _on_trade(state: "EngineState", e: TradeEvent) -> Trade:
+def _on_trade(state: WorkerState, e: TradeEvent) -> TradeRecord:
     market = state.markets[e.symbol]
     spec = market.spec
     price = spec.ticks_to_price(e.price)
     qty = spec.lots_to_qty(e.qty)
     quote = price * qty
-    trade = Trade(
-        id=state.next_trade_id, instrument_id=market.id, seq=e.seq, price=price, qty=qty, quote_qty=quote,
-        taker_side=e.taker_side.value, taker_order_id=e.taker_id, maker_order_id=e.maker_id,
-        taker_id=e.taker_owner, maker_id=e.maker_owner, taker_fee=Decimal(0), maker_fee=Decimal(0),
-        created_at=state.batch.now,
-    )  # fmt: skip
+    trade = TradeRecord(
+        state.next_trade_id,
+        market.id,
+        e.seq,
+        price,
+        qty,
+        quote,
+        e.taker_side.value,
+        e.taker_id,
+        e.maker_id,
+        e.taker_owner,
+        e.maker_owner,
+        Decimal(0),
+        Decimal(0),
+        state.batch.now,
+    )
     state.next_trade_id += 1
     state.batch.trades.append(trade)
     for order_id in (e.taker_id, e.maker_id):
@@ -368,17 +376,13 @@ def _on_trade(state: "EngineState", e: TradeEvent) -> Trade:
 
 
 def _on_balance(
-    state: "EngineState", e: BalanceEvent, trades: dict[int, Trade], note: str, staff_id: int | None
+    state: WorkerState, e: BalanceEvent, trades: dict[int, TradeRecord], note: str, staff_id: int | None
 ) -> None:
     trade = trades.get(e.trade_seq) if e.trade_seq is not None else None
-    entry = LedgerEntry(
-        user_id=e.owner, asset_id=state.assets[e.asset], delta_free=from_atoms(e.delta_free),
-        delta_locked=from_atoms(e.delta_locked), reason=e.reason.value, order_id=e.order_id,
-        trade_id=trade.id if trade is not None else None, operation_id=e.ref or "", note=note,
-        created_by_id=staff_id,
-    )  # fmt: skip
-    entry.asset_code = e.asset  # type: ignore[attr-defined]  # for idempotency checks within the batch
-    state.batch.ledger.append(entry)
+    state.batch.ledger.append(LedgerRecord(
+        e.owner, state.assets[e.asset], e.asset, from_atoms(e.delta_free), from_atoms(e.delta_locked),
+        e.reason.value, e.order_id, trade.id if trade is not None else None, e.ref or "", note, staff_id,
+    ))  # fmt: skip
     state.batch.balances.add((e.owner, e.asset))
     if trade is not None and e.reason.value == "FEE" and e.owner != state.fee_user_id:
         market = state.markets_by_id[trade.instrument_id]

@@ -1,9 +1,10 @@
 """Embedded mode: the engine worker runs inside the web process's event loop.
 
 daphne implements no ASGI lifespan (django/daphne#264), so there is no start-up hook to hang the
-worker on; it starts on first use instead: the first engine request in an event loop starts a
-Channels `Worker` on the `engine` channel in that loop, the same worker `manage.py runworker
-engine` runs in the scaled mode. One code path, two ways to host it.
+worker on; it starts on first use instead: the first engine request in an event loop starts the
+same Channels worker `manage.py runworker engine` runs in the scaled mode, in that loop. One code
+path, two ways to host it. This is the one place the client imports the worker, and only when
+settings.ENGINE_EMBEDDED is on.
 """
 
 import asyncio
@@ -11,10 +12,9 @@ import contextvars
 import weakref
 from typing import Any
 
-from channels.worker import Worker
 from django.conf import settings
 
-from engine.protocol import ENGINE_CHANNEL
+from engine.client.protocol import ENGINE_CHANNEL
 
 _workers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Any]]" = (
     weakref.WeakKeyDictionary()
@@ -29,9 +29,9 @@ def ensure_embedded_engine(layer: Any) -> None:
     task = _workers.get(loop)
     if task is not None and not task.done():
         return
-    from engine.routing import channel_routes
+    from engine.worker.pipeline import EngineWorker
 
-    worker = Worker(application=channel_routes, channels=[ENGINE_CHANNEL], channel_layer=layer)
+    worker = EngineWorker(application=None, channels=[ENGINE_CHANNEL], channel_layer=layer)
     # A fresh context: the task must not inherit the first request's context (asgiref keeps the
     # request's sync-thread executor there, which is gone once that request ends).
     _workers[loop] = loop.create_task(

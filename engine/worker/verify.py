@@ -70,7 +70,7 @@ def ledger_verify(*, engine_hash: str | None = None) -> LedgerReport:
             )
     report.holds = _hold_problems()
     if engine_hash is not None:
-        from engine.recovery import exchange_load
+        from engine.worker.recovery import exchange_load
 
         report.engine_hash = engine_hash
         report.rebuilt_hash = exchange_load()[0].state_hash()

@@ -5,13 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from accounts.money import plain_decimal
 from engine.core import InstrumentSpec
-from trading.models import Order, Trade
+from trading.models import Order
 
-
-def dec(value: Decimal | None) -> str | None:
-    """A decimal for the wire: plain notation, never exponent ('0.00000001', not '1E-8')."""
-    return None if value is None else f"{value.normalize():f}"
+dec = plain_decimal
 
 
 @dataclass(slots=True)
@@ -79,6 +77,20 @@ class OrderRecord:
             triggered=self.triggered, created_at=self.created_at, updated_at=self.updated_at,
         )  # fmt: skip
 
+    def row(self) -> tuple[Any, ...]:
+        """The order as a row of engine.worker.persistence.ORDERS (a snapshot: records change)."""
+        return (
+            self.id, self.user_id, self.instrument_id, self.client_order_id, self.side, self.type, self.tif,
+            self.stp, self.price, self.stop_price, self.qty, self.quote_qty, self.remaining, self.filled,
+            self.quote_filled, self.status, self.reason, self.seq, self.triggered, self.created_at,
+            self.updated_at,
+        )  # fmt: skip
+
+    def update_row(self) -> tuple[Any, ...]:
+        """(id, *ORDER_UPDATE_COLUMNS) of engine.worker.persistence."""
+        return (self.id, self.remaining, self.filled, self.quote_filled, self.status, self.reason, self.seq,
+                self.triggered, self.updated_at)  # fmt: skip
+
     def as_reply(self, fills: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         if self.created_at is None:  # recovered without its times (engine/recovery.py)
             self.created_at = Order.objects.values_list("created_at", flat=True).get(pk=self.id)
@@ -114,7 +126,53 @@ def order_reply(
     }
 
 
-def fill_reply(trade: Trade, *, liquidity: str, fee: Decimal, fee_asset: str) -> dict[str, Any]:
+@dataclass(slots=True)
+class TradeRecord:
+    """A trade as the worker writes it (the columns of `Trade`)."""
+
+    id: int
+    instrument_id: int
+    seq: int
+    price: Decimal
+    qty: Decimal
+    quote_qty: Decimal
+    taker_side: str
+    taker_order_id: int
+    maker_order_id: int
+    taker_id: int
+    maker_id: int
+    taker_fee: Decimal
+    maker_fee: Decimal
+    created_at: datetime
+
+    def row(self) -> tuple[Any, ...]:
+        return (self.id, self.instrument_id, self.seq, self.price, self.qty, self.quote_qty, self.taker_side,
+                self.taker_order_id, self.maker_order_id, self.taker_id, self.maker_id, self.taker_fee,
+                self.maker_fee, self.created_at)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+    """A ledger entry as the worker writes it (the columns of `LedgerEntry`, plus the asset code)."""
+
+    user_id: int
+    asset_id: int
+    asset_code: str
+    delta_free: Decimal
+    delta_locked: Decimal
+    reason: str
+    order_id: int | None
+    trade_id: int | None
+    operation_id: str
+    note: str
+    created_by_id: int | None
+
+    def row(self, now: datetime) -> tuple[Any, ...]:
+        return (self.user_id, self.asset_id, self.delta_free, self.delta_locked, self.reason, self.order_id,
+                self.trade_id, self.operation_id, self.note, self.created_by_id, now)  # fmt: skip
+
+
+def fill_reply(trade: TradeRecord, *, liquidity: str, fee: Decimal, fee_asset: str) -> dict[str, Any]:
     return {
         "trade_id": trade.id,
         "price": dec(trade.price),
@@ -134,8 +192,8 @@ class Batch:
     now: datetime
     orders: dict[int, OrderRecord] = field(default_factory=dict)  # touched, final state
     new_order_ids: set[int] = field(default_factory=set)
-    trades: list[Trade] = field(default_factory=list)
-    ledger: list[Any] = field(default_factory=list)
+    trades: list[TradeRecord] = field(default_factory=list)
+    ledger: list[LedgerRecord] = field(default_factory=list)
     balances: set[tuple[int, str]] = field(default_factory=set)
     positions: set[tuple[int, int]] = field(default_factory=set)
     symbols: set[str] = field(default_factory=set)

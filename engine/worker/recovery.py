@@ -8,6 +8,7 @@ counters are loaded into a fresh core `Exchange`, which then equals the one that
 import gc
 import logging
 import time
+import uuid
 
 from django.conf import settings
 from django.db.models import BigIntegerField, Max
@@ -17,8 +18,9 @@ from accounts.models import Asset, Balance, User
 from accounts.money import from_atoms, to_atoms
 from engine.core import STP, Exchange, InstrumentSpec, OrderType, Side, TimeInForce
 from engine.models import SymbolState
-from engine.positions import PositionState
-from engine.records import Market, OrderRecord
+from engine.worker.positions import PositionState
+from engine.worker.records import Market, OrderRecord
+from engine.worker.state import WorkerState
 from trading.models import OPEN_STATUSES, Instrument, Order, Position, Trade
 
 log = logging.getLogger("quantx.engine")
@@ -115,17 +117,15 @@ def _restore_orders(exchange: Exchange, markets: dict[int, Market]) -> dict[int,
     return records
 
 
-def state_load() -> "EngineState":  # type: ignore[name-defined]  # noqa: F821
-    from engine.state import EngineState
-
+def state_load() -> WorkerState:
     started = time.perf_counter()
     exchange, markets, records, fee_user_id = exchange_load()
     positions = {
         (p.user_id, p.instrument_id): PositionState(p.qty, p.avg_price, p.realized_pnl)
         for p in Position.objects.all()
     }
-    state = EngineState(
-        exchange=exchange,
+    state = WorkerState(
+        ex=exchange,
         markets=markets,
         assets=dict(Asset.objects.values_list("code", "id")),
         orders=records,
@@ -133,6 +133,7 @@ def state_load() -> "EngineState":  # type: ignore[name-defined]  # noqa: F821
         next_order_id=(Order.objects.aggregate(m=Max("id"))["m"] or 0) + 1,
         next_trade_id=(Trade.objects.aggregate(m=Max("id"))["m"] or 0) + 1,
         fee_user_id=fee_user_id,
+        instruments_version=uuid.uuid4().hex,
     )
     gc.collect()
     gc.freeze()  # the rebuilt books are long-lived: keep them out of every later GC pass (pauses)
@@ -146,7 +147,7 @@ def state_load() -> "EngineState":  # type: ignore[name-defined]  # noqa: F821
     return state
 
 
-def market_reload(state: "EngineState", symbol: str) -> None:  # type: ignore[name-defined]  # noqa: F821
+def market_reload(state: WorkerState, symbol: str) -> None:
     """Applies a staff edit of an instrument (status, filters, fees) or adds a new instrument."""
     instrument = Instrument.objects.select_related("base", "quote").get(symbol=symbol)
     market = market_from(instrument)

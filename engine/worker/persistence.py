@@ -1,0 +1,168 @@
+"""Writes one batch: each table in ONE statement, on the worker's writing connection.
+
+The Django models stay the schema; the write path bypasses the ORM here, and only here. A batch
+is frozen into `Rows` (plain tuples of Python values) when it is applied in memory, so the
+commit can run in its own thread while the next batch is already being matched. `batch_write`
+then sends, inside one transaction:
+
+1. the fence check (engine.worker.lock: this worker is still the single writer),
+2. multi-row INSERTs for new orders, trades and ledger entries,
+3. one executemany UPDATE for the orders that changed (pipelined by psycopg),
+4. multi-row upserts (INSERT ... ON CONFLICT DO UPDATE) of the absolute new values of every
+   balance, position, symbol counter and hook row (market data's stream counters) the batch
+   touched: the worker is the only writer, so its in-memory values are the truth.
+
+Values are converted once per column kind (money to integer atoms, datetimes for the backend).
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import DateTimeField, Model
+
+from accounts.models import Balance, LedgerEntry
+from accounts.money import MoneyField, to_atoms
+from engine.models import SymbolState
+from engine.worker.lock import fence_check
+from trading.models import Instrument, Order, Position, Trade
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """How to write some columns of one model: INSERT, or upsert on `conflict`."""
+
+    model: type[Model]
+    columns: tuple[str, ...]  # attnames, in row order
+    conflict: tuple[str, ...] = ()
+    update: tuple[str, ...] = ()  # with `conflict`: the columns an existing row takes from the new one
+
+
+@dataclass
+class Rows:
+    """Everything a batch writes, as plain values (built by engine.worker.batch)."""
+
+    inserts: list[tuple[Table, list[Row]]] = field(default_factory=list)
+    order_updates: list[Row] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    def add(self, table: Table, rows: Sequence[Row]) -> None:
+        if rows:
+            self.inserts.append((table, list(rows)))
+
+
+ORDERS = Table(Order, (
+    "id", "user_id", "instrument_id", "client_order_id", "side", "type", "tif", "stp", "price", "stop_price",
+    "qty", "quote_qty", "remaining", "filled", "quote_filled", "status", "reason", "seq", "triggered",
+    "created_at", "updated_at",
+))  # fmt: skip
+ORDER_UPDATE_COLUMNS = (
+    "remaining",
+    "filled",
+    "quote_filled",
+    "status",
+    "reason",
+    "seq",
+    "triggered",
+    "updated_at",
+)
+TRADES = Table(Trade, (
+    "id", "instrument_id", "seq", "price", "qty", "quote_qty", "taker_side", "taker_order_id",
+    "maker_order_id", "taker_id", "maker_id", "taker_fee", "maker_fee", "created_at",
+))  # fmt: skip
+LEDGER = Table(LedgerEntry, (
+    "user_id", "asset_id", "delta_free", "delta_locked", "reason", "order_id", "trade_id", "operation_id",
+    "note", "created_by_id", "created_at",
+))  # fmt: skip
+BALANCES = Table(Balance, ("user_id", "asset_id", "free", "locked", "updated_at"),
+                 conflict=("user_id", "asset_id"), update=("free", "locked", "updated_at"))  # fmt: skip
+POSITIONS = Table(Position, ("user_id", "instrument_id", "qty", "avg_price", "realized_pnl", "updated_at"),
+                  conflict=("user_id", "instrument_id"),
+                  update=("qty", "avg_price", "realized_pnl", "updated_at"))  # fmt: skip
+SYMBOLS = Table(SymbolState, ("instrument_id", "seq", "last_price", "updated_at"),
+                conflict=("instrument_id",), update=("seq", "last_price", "updated_at"))  # fmt: skip
+
+
+def batch_write(rows: Rows, *, epoch: int) -> None:
+    """Writes a frozen batch inside the caller's transaction (see the module docstring)."""
+    fence_check(epoch)
+    for table, table_rows in rows.inserts:
+        _insert(table, table_rows)
+    if rows.order_updates:
+        _orders_update(rows.order_updates)
+    for symbol, status in rows.statuses.items():
+        Instrument.objects.filter(symbol=symbol).update(status=status)
+
+
+def _insert(table: Table, rows: list[Row]) -> None:
+    meta = table.model._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in table.columns]
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql_tail = ""
+    if table.conflict:
+        conflict = ", ".join(quote(meta.get_field(name).column) for name in table.conflict)
+        sets = ", ".join(
+            f"{quote(c)} = EXCLUDED.{quote(c)}" for c in (meta.get_field(n).column for n in table.update)
+        )
+        sql_tail = f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+    convert = _converters(fields)
+    values = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
+    per_row = len(fields)
+    chunk = max(1, min(len(values), _max_params() // per_row))
+    placeholder = "(" + ", ".join(["%s"] * per_row) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), chunk):
+            part = values[start : start + chunk]
+            sql = (
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608  (names from models)
+                + ", ".join([placeholder] * len(part))
+                + sql_tail
+            )
+            cursor.execute(sql, [v for row in part for v in row])
+
+
+def _orders_update(rows: list[Row]) -> None:
+    """One prepared UPDATE per changed order, sent with executemany (pipelined by psycopg): rows are
+    (id, *ORDER_UPDATE_COLUMNS)."""
+    meta = Order._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in ORDER_UPDATE_COLUMNS]
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
+    convert = _converters(fields)
+    params = [[*(c(v) for c, v in zip(convert, row[1:], strict=True)), row[0]] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _money(value: Decimal | int | None) -> int | None:
+    """A money column takes a Decimal amount, or an int that is already atoms (the core's unit)."""
+    return value if value is None or isinstance(value, int) else to_atoms(value)
+
+
+def _converters(fields: Iterable[Any]) -> list[Callable[[Any], Any]]:
+    adapt: Callable[[datetime], Any] = connection.ops.adapt_datetimefield_value
+    out: list[Callable[[Any], Any]] = []
+    for f in fields:
+        if isinstance(f, MoneyField):
+            out.append(_money)
+        elif isinstance(f, DateTimeField):
+            out.append(adapt)
+        else:
+            out.append(_identity)
+    return out
+
+
+def _max_params() -> int:
+    limit = connection.features.max_query_params
+    return 60000 if limit is None else min(int(limit), 60000)

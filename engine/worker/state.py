@@ -1,0 +1,91 @@
+"""The engine worker's state: books, balances, open-order records and positions. Data only.
+
+`WorkerState` is what recovery builds (engine.worker.recovery), handlers change
+(engine.worker.handlers) and the batch runner freezes into rows (engine.worker.batch). It reads no
+database and imports none of them: the bottom of the worker's layers.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from accounts.money import from_atoms, to_atoms
+from engine.core import Exchange
+from engine.worker.commands import CommandRefused
+from engine.worker.positions import PositionState
+from engine.worker.records import Batch, Market, OrderRecord, order_reply
+from trading.models import Order
+
+
+@dataclass
+class Lookups:
+    """What a batch needs from the database, fetched once before it runs (engine.worker.batch)."""
+
+    known_orders: dict[tuple[int, str], Order] = field(default_factory=dict)
+    operations: dict[tuple[int, str, str], Any] = field(default_factory=dict)  # LedgerEntry rows
+
+
+@dataclass(eq=False)
+class WorkerState:
+    """Books, balances, open-order records and positions of one engine worker."""
+
+    ex: Exchange
+    markets: dict[str, Market]
+    assets: dict[str, int]
+    orders: dict[int, OrderRecord]  # open orders and waiting stops
+    positions: dict[tuple[int, int], PositionState]
+    next_order_id: int
+    next_trade_id: int
+    fee_user_id: int
+    instruments_version: str
+    """Changes whenever an instrument is reloaded or changes status (engine.client.protocol)."""
+    markets_by_id: dict[int, Market] = field(init=False)
+    client_ids: dict[tuple[int, str], int] = field(init=False)
+    """(user id, client order id) of OPEN orders only (bounded memory); a retry of a closed order's id
+    is found in the database by the batch's lookup."""
+    user_ids: set[int] = field(init=False)
+    """Users known to exist (only grows: users are never deleted while they have orders)."""
+    uncommitted_closed: dict[int, OrderRecord] = field(default_factory=dict, init=False)
+    """Orders closed by batches not yet committed, which the database cannot answer for yet."""
+    uncommitted_operations: dict[tuple[int, str, str], Any] = field(default_factory=dict, init=False)
+    """(user id, asset, operation id) of ledger entries of batches not yet committed."""
+    batch: Batch = field(init=False)
+    lookups: Lookups = field(default_factory=Lookups, init=False)
+
+    def __post_init__(self) -> None:
+        self.markets_by_id = {m.id: m for m in self.markets.values()}
+        self.client_ids = {(o.user_id, o.client_order_id): o.id for o in self.orders.values()}
+        self.user_ids = {self.fee_user_id}
+
+    def market(self, symbol: Any) -> Market:
+        market = self.markets.get(symbol) if isinstance(symbol, str) else None
+        if market is None:
+            raise CommandRefused("WORKER_UNKNOWN_SYMBOL", f"unknown symbol {symbol!r}")
+        return market
+
+    def require_user(self, user_id: int) -> None:
+        if user_id not in self.user_ids:
+            raise CommandRefused("WORKER_UNKNOWN_USER", f"no user {user_id}")
+
+    def order_reply_for(self, key: tuple[int, str]) -> dict[str, Any] | None:
+        """The reply for a client order id used before (in memory, this batch, or the database)."""
+        order_id = self.client_ids.get(key)
+        if order_id is not None:
+            record = (
+                self.batch.orders.get(order_id)
+                or self.orders.get(order_id)
+                or self.uncommitted_closed.get(order_id)
+            )
+            if record is not None:
+                return {"ok": True, "order": record.as_reply(), "duplicate": True}
+        row = self.lookups.known_orders.get(key)
+        if row is not None:
+            return {"ok": True, "order": order_reply(row, [], row.instrument.symbol), "duplicate": True}
+        return None
+
+    def balance(self, user_id: int, asset: str) -> tuple[Decimal, Decimal]:
+        free, locked = self.ex.balance(user_id, asset)
+        return from_atoms(free), from_atoms(locked)
+
+    def atoms(self, amount: Decimal) -> int:
+        return to_atoms(amount)
