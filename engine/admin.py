@@ -13,7 +13,7 @@ The page hooks into the default admin site's URLs (`admin.site.get_urls`), so it
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -22,14 +22,24 @@ from django.urls import URLPattern, URLResolver, path
 
 from engine.client import EngineBusy, EngineUnavailable, engine_request_sync
 from engine.client.protocol import OP_STATE
-from engine.worker.verify import LedgerReport, ledger_verify
+
+if TYPE_CHECKING:
+    from engine.worker.verify import LedgerReport
 
 VERIFY_ATTEMPTS = 8
 
 
+def ledger_verify(*, engine_hash: str | None = None) -> "LedgerReport":
+    """The worker's ledger proofs (engine.worker.verify: they rebuild a state from the database),
+    loaded only when staff run them, so web processes never load the worker's modules otherwise."""
+    from engine.worker.verify import ledger_verify as verify
+
+    return verify(engine_hash=engine_hash)
+
+
 @dataclass(frozen=True)
 class VerifyResult:
-    report: LedgerReport
+    report: "LedgerReport"
     attempts: int
     stable: bool
     """False when the engine's state moved during every attempt: the last report may be off."""
