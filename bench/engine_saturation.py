@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.load_orders import cpu_busy, cpu_seconds  # noqa: E402
+from bench.load_orders import cpu_busy, cpu_seconds, py_spy  # noqa: E402
 from tests.integration.conftest import ScaledStack  # noqa: E402
 
 BATCH_LINE = re.compile(
@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--json", type=Path, help="also write the summary here")
+    parser.add_argument("--profile", type=Path, help="py-spy (--gil, raw) of the worker over the window, into this dir")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="qx-saturation-") as tmp:
@@ -143,10 +144,13 @@ def main() -> None:
                     for t in traders
                 ]
                 time.sleep(max(0.0, start_at + args.warmup - time.time()))
+                spies = py_spy(args.profile, {"worker": worker_pid}, args.duration)
                 before = cpu_seconds(pids, client_pids=[p.pid for p in pool._pool])  # type: ignore[attr-defined]
                 time.sleep(args.duration)
                 after = cpu_seconds(pids, client_pids=[p.pid for p in pool._pool])  # type: ignore[attr-defined]
                 counted = sum(p.get(timeout=args.duration + 120) for p in pending)
+            for spy in spies:
+                spy.wait(timeout=60)
             window = (start_at + args.warmup, start_at + args.warmup + args.duration)
             busy = cpu_busy(before, after, args.duration)
             time.sleep(0.5)

@@ -31,6 +31,7 @@ import json
 import multiprocessing as mp
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -125,7 +126,8 @@ def _client(
 
 
 def run_phase(
-    name: str, url: str, traders: list[Trader], warmup: float, duration: float, pids: dict[str, list[int]]
+    name: str, url: str, traders: list[Trader], warmup: float, duration: float, pids: dict[str, list[int]],
+    profile: Path | None = None,
 ) -> PhaseResult:
     start_at = time.time() + 0.5
     ctx = mp.get_context("fork")
@@ -135,10 +137,13 @@ def run_phase(
             for i, t in enumerate(traders)
         ]
         time.sleep(max(0.0, start_at + warmup - time.time()))
+        spies = py_spy(profile and profile / name, {k: v[0] for k, v in pids.items()}, duration)
         cpu_before = cpu_seconds(pids, client_pids=[p.pid for p in pool._pool])  # type: ignore[attr-defined]
         time.sleep(duration)
         cpu_after = cpu_seconds(pids, client_pids=[p.pid for p in pool._pool])  # type: ignore[attr-defined]
         results = [p.get(timeout=duration + warmup + 120) for p in pending]
+        for spy in spies:
+            spy.wait(timeout=60)
     result = PhaseResult(name, duration, window=(start_at + warmup, start_at + warmup + duration))
     for latencies, outcomes in results:
         result.latencies.extend(latencies)
@@ -148,6 +153,21 @@ def run_phase(
 
 
 # ---------------------------------------------------------------------------------- CPU accounting
+
+
+def py_spy(outdir: Path | None, pids: dict[str, int], seconds: float) -> list[subprocess.Popen[bytes]]:
+    """Starts `py-spy record --gil -f raw` on each named process for `seconds` (none without outdir)."""
+    if outdir is None:
+        return []
+    outdir.mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [str(Path(sys.executable).with_name("py-spy")), "record", "--gil", "--subprocesses", "-f", "raw", "-r", "200",
+             "-d", str(int(seconds)), "-p", str(pid), "-o", str(outdir / f"{name}.txt")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for name, pid in pids.items()
+    ]
 
 
 def _proc_cpu(pid: int) -> float:
@@ -308,6 +328,7 @@ def main() -> None:
     )
     parser.add_argument("--server", choices=["gunicorn", "daphne"], default="gunicorn")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--profile", type=Path, help="py-spy (--gil, raw) of web and worker per phase, into this dir")
     parser.add_argument("--keep", action="store_true", help="leave the started stack running until Enter")
     args = parser.parse_args()
 
@@ -331,7 +352,7 @@ def main() -> None:
             pids = {"engine": [stack.worker.pid], "web": [stack.web[args.server].pid]}
             print(f"stack: {url}, database {stack.db_name}, redis db {stack.redis_db}, logs {stack.logdir}")
         results = [
-            run_phase(p, url, traders, args.warmup, args.duration, pids) for p in ("ceiling", "orders")
+            run_phase(p, url, traders, args.warmup, args.duration, pids, args.profile) for p in ("ceiling", "orders")
         ]
         if stack is not None:
             results[1].batches = engine_batches(stack.workers[-1].log(), results[1].window)
