@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import LedgerEntry
@@ -37,6 +37,7 @@ from engine.worker.state import Lookups, WorkerState
 from trading.models import Order
 
 log = logging.getLogger("quantx.engine")
+_ORDER_TABLE = Order._meta.db_table
 
 INTERNAL_FAILURE: Reply = {
     "ok": False,
@@ -146,12 +147,15 @@ class BatchRunner:
         }
         known: dict[tuple[int, str], Order] = {}
         if coids:
-            rows = Order.objects.filter(
-                user_id__in={u for u, _ in coids}, client_order_id__in={c for _, c in coids}
-            ).select_related("instrument")
-            known = {
-                (o.user_id, o.client_order_id): o for o in rows if (o.user_id, o.client_order_id) in coids
-            }
+            # A cheap existence check in one statement; whole rows only for the (rare) ids used before.
+            hits = _client_ids_used(coids)
+            if hits:
+                rows = Order.objects.filter(
+                    user_id__in={u for u, _ in hits}, client_order_id__in={c for _, c in hits}
+                ).select_related("instrument")
+                known = {
+                    (o.user_id, o.client_order_id): o for o in rows if (o.user_id, o.client_order_id) in hits
+                }
         ops = {c.get("operation_id") for c in commands if c.get("op") in ("deposit", "withdraw", "adjust")}
         ops = {op for op in ops if isinstance(op, str)}
         operations = {}
@@ -200,3 +204,12 @@ class BatchRunner:
         """Writes a frozen batch in one transaction; raises if it did not commit."""
         with transaction.atomic():
             batch_write(applied.rows, epoch=self.epoch)
+
+
+def _client_ids_used(keys: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (user id, client order id) pairs have an order in the database."""
+    pairs = ", ".join(["(%s, %s)"] * len(keys))
+    sql = f"SELECT user_id, client_order_id FROM {_ORDER_TABLE} WHERE (user_id, client_order_id) IN ({pairs})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [v for key in keys for v in key])
+        return {(row[0], row[1]) for row in cursor.fetchall()}

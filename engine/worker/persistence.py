@@ -6,12 +6,18 @@ commit can run in its own thread while the next batch is already being matched. 
 then sends, inside one transaction:
 
 1. the fence check (engine.worker.lock: this worker is still the single writer),
-2. multi-row INSERTs for new orders, trades and ledger entries,
-3. one executemany UPDATE for the orders that changed (pipelined by psycopg),
-4. multi-row upserts (INSERT ... ON CONFLICT DO UPDATE) of the absolute new values of every
-   balance, position, symbol counter and hook row (market data's stream counters) the batch
-   touched: the worker is the only writer, so its in-memory values are the truth.
+2. the new orders, trades and ledger entries: on PostgreSQL one COPY per table, on SQLite one
+   multi-row INSERT,
+3. the orders that changed: on PostgreSQL one `UPDATE ... FROM unnest(...)`, on SQLite one
+   executemany UPDATE,
+4. upserts (INSERT ... ON CONFLICT DO UPDATE) of the absolute new values of every balance,
+   position, symbol counter and hook row (market data's stream counters) the batch touched, one
+   statement per table (PostgreSQL: `SELECT ... FROM unnest(...)` of one array per column): the
+   worker is the only writer, so its in-memory values are the truth.
 
+The PostgreSQL forms keep the statement text constant whatever the batch size, so psycopg never
+parses a statement with thousands of placeholders (the profile's top cost with multi-row VALUES):
+for 300 orders, COPY costs 2.5 ms of worker CPU, unnest 5.7 ms, multi-row VALUES 11.5 ms.
 Values are converted once per column kind (money to integer atoms, datetimes for the backend).
 """
 
@@ -100,45 +106,91 @@ def batch_write(rows: Rows, *, epoch: int) -> None:
 
 
 def _insert(table: Table, rows: list[Row]) -> None:
-    meta = table.model._meta
-    quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in table.columns]
-    columns = ", ".join(quote(f.column) for f in fields)
-    sql_tail = ""
-    if table.conflict:
-        conflict = ", ".join(quote(meta.get_field(name).column) for name in table.conflict)
-        sets = ", ".join(
-            f"{quote(c)} = EXCLUDED.{quote(c)}" for c in (meta.get_field(n).column for n in table.update)
-        )
-        sql_tail = f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+    fields = [table.model._meta.get_field(name) for name in table.columns]
     convert = _converters(fields)
     values = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
+    if connection.vendor == "postgresql":
+        if table.conflict:
+            _upsert_unnest(table, fields, values)
+        else:
+            _copy(table, fields, values)
+    else:
+        _insert_values(table, fields, values)
+
+
+def _columns(fields: list[Any]) -> str:
+    return ", ".join(connection.ops.quote_name(f.column) for f in fields)
+
+
+def _on_conflict(table: Table) -> str:
+    if not table.conflict:
+        return ""
+    quote, get = connection.ops.quote_name, table.model._meta.get_field
+    conflict = ", ".join(quote(get(name).column) for name in table.conflict)
+    sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in (get(n).column for n in table.update))
+    return f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+
+
+def _copy(table: Table, fields: list[Any], values: list[Row]) -> None:
+    sql = f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({_columns(fields)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _arrays(fields: list[Any], values: list[Row]) -> tuple[str, list[list[Any]]]:
+    """`unnest(%s::type[], ...)` and its parameters: one array per column."""
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    return f"unnest({casts})", [list(column) for column in zip(*values, strict=True)]
+
+
+def _upsert_unnest(table: Table, fields: list[Any], values: list[Row]) -> None:
+    source, params = _arrays(fields, values)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(table.model._meta.db_table)} ({_columns(fields)}) "  # noqa: S608
+        f"SELECT * FROM {source}{_on_conflict(table)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _insert_values(table: Table, fields: list[Any], values: list[Row]) -> None:
+    """SQLite: multi-row INSERT ... VALUES, in as few statements as its parameter limit allows."""
     per_row = len(fields)
     chunk = max(1, min(len(values), _max_params() // per_row))
     placeholder = "(" + ", ".join(["%s"] * per_row) + ")"
+    head = f"INSERT INTO {connection.ops.quote_name(table.model._meta.db_table)} ({_columns(fields)}) VALUES "  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(values), chunk):
             part = values[start : start + chunk]
-            sql = (
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608  (names from models)
-                + ", ".join([placeholder] * len(part))
-                + sql_tail
+            cursor.execute(
+                head + ", ".join([placeholder] * len(part)) + _on_conflict(table),
+                [v for r in part for v in r],
             )
-            cursor.execute(sql, [v for row in part for v in row])
 
 
 def _orders_update(rows: list[Row]) -> None:
-    """One prepared UPDATE per changed order, sent with executemany (pipelined by psycopg): rows are
-    (id, *ORDER_UPDATE_COLUMNS)."""
+    """Rows are (id, *ORDER_UPDATE_COLUMNS). PostgreSQL: one UPDATE ... FROM unnest(...);
+    SQLite: one prepared UPDATE per order, sent with executemany."""
     meta = Order._meta
     quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in ORDER_UPDATE_COLUMNS]
-    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
+    fields = [meta.get_field(name) for name in ("id", *ORDER_UPDATE_COLUMNS)]
     convert = _converters(fields)
-    params = [[*(c(v) for c, v in zip(convert, row[1:], strict=True)), row[0]] for row in rows]
+    values = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            source, params = _arrays(fields, values)
+            names = ", ".join(quote(f.column) for f in fields)
+            sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+            cursor.execute(
+                f"UPDATE {table} AS o SET {sets} FROM {source} AS v({names}) WHERE o.{quote('id')} = v.{quote('id')}",  # noqa: S608
+                params,
+            )
+        else:
+            sets = ", ".join(f"{quote(f.column)} = %s" for f in fields[1:])
+            sql = f"UPDATE {table} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
+            cursor.executemany(sql, [[*row[1:], row[0]] for row in values])
 
 
 def _identity(value: Any) -> Any:
