@@ -415,20 +415,21 @@ def measure(stack: Stack, publisher: Publisher, mode: str, args: argparse.Namesp
 
 def measure_end_to_end(stack: Stack, args: argparse.Namespace) -> list[dict[str, Any]]:
     """Real trades through the engine worker: crossing pairs at each of --trade-rates per second."""
-    from channels_redis.core import RedisChannelLayer
+    from engine.client.layers import BatchRedisChannelLayer
 
     stack.start_engine()
     users = stack.user_ids()
     client = ClientProcess(stack, "quantx", args.subscribers)
-    layer = RedisChannelLayer(
+    layer = BatchRedisChannelLayer(
         hosts=[{"address": stack.env["REDIS_URL"], "socket_timeout": None}], capacity=1000
     )
     pairs = iter(range(1, 10**9))
 
     async def request(command: dict[str, Any]) -> dict[str, Any]:
         reply_to = f"engine-reply.{uuid.uuid4().hex}"
-        await layer.send("engine", {"type": "engine.command", "reply_to": reply_to, "command": command})
-        return dict(await asyncio.wait_for(layer.receive(reply_to), 10))
+        message = {"type": "engine.command", "reply_to": reply_to, "rid": 1, "command": command}
+        await layer.send_many([("engine", message)])
+        return dict((await asyncio.wait_for(layer.receive_many(reply_to, 1), 10))[0]["reply"])
 
     async def trade() -> None:
         i = next(pairs)
