@@ -21,25 +21,17 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import re
 import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.load_orders import cpu_busy, cpu_seconds, py_spy  # noqa: E402
+from bench.load_orders import cpu_busy, cpu_seconds, engine_batches, py_spy  # noqa: E402
 from tests.integration.conftest import ScaledStack  # noqa: E402
-
-BATCH_LINE = re.compile(
-    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) DEBUG quantx.engine: engine: batch of (\d+): "
-    r"apply ([\d.]+) ms, commit ([\d.]+) ms"
-)
-
 
 def producer(
     redis_url: str, user_id: int, window: int, start_at: float, warmup: float, duration: float
@@ -95,28 +87,6 @@ def producer(
     return asyncio.run(go())
 
 
-def batch_stats(log: str, window: tuple[float, float]) -> dict[str, float]:
-    start, end = (datetime.fromtimestamp(t) for t in window)
-    sizes, apply, commit = [], [], []
-    for line in log.splitlines():
-        m = BATCH_LINE.match(line)
-        if m and start <= datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S,%f") <= end:
-            sizes.append(int(m[2]))
-            apply.append(float(m[3]))
-            commit.append(float(m[4]))
-    if not sizes:
-        return {}
-    sizes_sorted = sorted(sizes)
-    return {
-        "batches": len(sizes),
-        "mean_size": sum(sizes) / len(sizes),
-        "p50_size": sizes_sorted[len(sizes) // 2],
-        "max_size": max(sizes),
-        "apply_ms": sum(apply) / len(sizes),
-        "commit_ms": sum(commit) / len(sizes),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--producers", type=int, default=4)
@@ -154,7 +124,7 @@ def main() -> None:
             window = (start_at + args.warmup, start_at + args.warmup + args.duration)
             busy = cpu_busy(before, after, args.duration)
             time.sleep(0.5)
-            batches = batch_stats(stack.workers[-1].log(), window)
+            batches = engine_batches(stack.workers[-1].log(), window)
         finally:
             stack.stop()
 
@@ -167,9 +137,8 @@ def main() -> None:
     print("CPU per command, ms: " + "  ".join(f"{k} {v:.3f}" for k, v in per_command.items()))
     print("cores busy: " + "  ".join(f"{k} {v:.2f}" for k, v in busy.items()))
     if batches:
-        print(f"batches: {batches['batches']} of mean {batches['mean_size']:.1f} commands (median "
-              f"{batches['p50_size']}, max {batches['max_size']}); per batch apply {batches['apply_ms']:.2f} ms, "
-              f"commit {batches['commit_ms']:.2f} ms")  # fmt: skip
+        print(f"batches: {batches['batches_per_s']:.0f}/s of mean {batches['mean_size']:.1f} commands (max "
+              f"{batches['max_size']}); per batch apply {batches['apply_ms']:.2f} ms, commit {batches['commit_ms']:.2f} ms")  # fmt: skip
     summary = {"commands_per_s": rate, "cpu_ms_per_command": per_command, "cores_busy": busy, "batches": batches,
                "producers": args.producers, "window": args.window, "duration": args.duration}  # fmt: skip
     if args.json:
