@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from bench.load_orders import cpu_busy, cpu_seconds, engine_batches, py_spy  # noqa: E402
 from tests.integration.conftest import ScaledStack  # noqa: E402
 
+
 def producer(
     redis_url: str, user_id: int, window: int, start_at: float, warmup: float, duration: float
 ) -> int:
@@ -94,7 +95,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--json", type=Path, help="also write the summary here")
-    parser.add_argument("--profile", type=Path, help="py-spy (--gil, raw) of the worker over the window, into this dir")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy (--gil, raw) of the worker over the window, into this dir"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="qx-saturation-") as tmp:

@@ -126,7 +126,12 @@ def _client(
 
 
 def run_phase(
-    name: str, url: str, traders: list[Trader], warmup: float, duration: float, pids: dict[str, list[int]],
+    name: str,
+    url: str,
+    traders: list[Trader],
+    warmup: float,
+    duration: float,
+    pids: dict[str, list[int]],
     profile: Path | None = None,
 ) -> PhaseResult:
     start_at = time.time() + 0.5
@@ -162,10 +167,25 @@ def py_spy(outdir: Path | None, pids: dict[str, int], seconds: float) -> list[su
     outdir.mkdir(parents=True, exist_ok=True)
     return [
         subprocess.Popen(
-            [str(Path(sys.executable).with_name("py-spy")), "record", "--gil", "--subprocesses", "-f", "raw", "-r", "200",
-             "-d", str(int(seconds)), "-p", str(pid), "-o", str(outdir / f"{name}.txt")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--gil",
+                "--subprocesses",
+                "-f",
+                "raw",
+                "-r",
+                "200",
+                "-d",
+                str(int(seconds)),
+                "-p",
+                str(pid),
+                "-o",
+                str(outdir / f"{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for name, pid in pids.items()
     ]
 
@@ -328,7 +348,9 @@ def main() -> None:
     )
     parser.add_argument("--server", choices=["gunicorn", "daphne"], default="gunicorn")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--profile", type=Path, help="py-spy (--gil, raw) of web and worker per phase, into this dir")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy (--gil, raw) of web and worker per phase, into this dir"
+    )
     parser.add_argument("--keep", action="store_true", help="leave the started stack running until Enter")
     args = parser.parse_args()
 
@@ -352,7 +374,8 @@ def main() -> None:
             pids = {"engine": [stack.worker.pid], "web": [stack.web[args.server].pid]}
             print(f"stack: {url}, database {stack.db_name}, redis db {stack.redis_db}, logs {stack.logdir}")
         results = [
-            run_phase(p, url, traders, args.warmup, args.duration, pids, args.profile) for p in ("ceiling", "orders")
+            run_phase(p, url, traders, args.warmup, args.duration, pids, args.profile)
+            for p in ("ceiling", "orders")
         ]
         if stack is not None:
             results[1].batches = engine_batches(stack.workers[-1].log(), results[1].window)

@@ -74,7 +74,9 @@ def test_a_new_worker_waits_for_the_batch_transaction_of_the_old_one():
     params.pop("cursor_factory", None)
     params.pop("context", None)
     with psycopg.connect(**params) as old_writer, psycopg.connect(**params, autocommit=True) as new_worker:
-        old_writer.execute("UPDATE engine_writerfence SET epoch = epoch WHERE id = 1 AND epoch = %s", (epoch,))
+        old_writer.execute(
+            "UPDATE engine_writerfence SET epoch = epoch WHERE id = 1 AND epoch = %s", (epoch,)
+        )
         new_worker.execute("SET lock_timeout = '300ms'")
         with pytest.raises(psycopg.errors.LockNotAvailable):
             new_worker.execute("UPDATE engine_writerfence SET epoch = epoch + 1 WHERE id = 1")
