@@ -83,7 +83,7 @@ class OutputSerializer(serializers.Serializer):
 
 @functools.cache
 def _class_fields(cls: type[OutputSerializer]) -> Any:
-    return serializers.Serializer.fields.func(cls())  # type: ignore[attr-defined]
+    return serializers.Serializer.fields.func(cls())
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:

@@ -11,8 +11,9 @@ of the (small) instrument table instead of the database. The copy is dropped whe
 - it is older than `INSTRUMENT_CACHE_SECONDS` (QX_INSTRUMENT_CACHE_SECONDS, default 5; 0 turns the
   cache off): the backstop for a change this process could not hear of.
 A symbol missing from the copy is looked up in the database, so a new instrument is seen at once.
-The engine checks status and filters again whatever the web side saw, so a stale copy can never let
-an order through that the engine would refuse; it only words the refusal on the web side.
+The engine checks status and filters again whatever the web side saw, so a stale copy never lets
+through an order the engine would refuse; at worst it refuses, for that long, one the engine would
+now accept (a resumed instrument, a relaxed filter).
 """
 
 import threading

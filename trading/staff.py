@@ -3,6 +3,7 @@
 from accounts.models import User
 from engine.client import engine_request_sync
 from trading.models import Instrument, Order
+from trading.selectors import instruments_cache_clear
 
 
 class StaffActionRefused(Exception):
@@ -19,11 +20,13 @@ def _request(command: dict) -> dict:
 def instrument_set_status(*, instrument: Instrument, status: str, staff: User) -> None:
     """Halts, resumes or sets an instrument cancel-only, in the engine and then in the database."""
     _request({"op": "set_status", "symbol": instrument.symbol, "status": status, "staff_id": staff.pk})
+    instruments_cache_clear()  # this process at once; the others hear of it from the engine's replies
 
 
 def instrument_reload(*, instrument: Instrument) -> None:
     """Makes the engine pick up a staff edit of an instrument's filters, fees or status."""
     _request({"op": "reload_instrument", "symbol": instrument.symbol})
+    instruments_cache_clear()
 
 
 def order_force_cancel(*, order: Order, staff: User) -> Order:
