@@ -70,3 +70,10 @@ def test_an_order_row_serializes_as_with_drfs_own_fields(alice, btc_usd):
 def test_the_fields_are_built_once_per_class():
     assert OrderOutputSerializer({}).fields is OrderOutputSerializer({}).fields
     assert OrderWithFillsOutputSerializer({}).fields is not OrderOutputSerializer({}).fields
+
+
+def test_the_base_class_adds_nothing_to_the_openapi_schema():
+    from quantx_site.serializers import OutputSerializer
+
+    # drf-spectacular describes a component with the nearest docstring, inherited ones included.
+    assert OutputSerializer.__doc__ is None
