@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.admin_forms import BalanceAdjustmentForm
 from accounts.models import ApiKey, Asset, Balance, LedgerEntry, LedgerReason, User
 from accounts.services import BalanceChangeRefused, InsufficientFunds, OperationConflict, balance_adjust
-from engine.client import EngineBusy, EngineUnavailable
+from quantx_site.errors import ApiError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,8 +78,8 @@ class UserAdmin(DjangoUserAdmin):
                 )
             except (InsufficientFunds, OperationConflict, BalanceChangeRefused) as exc:
                 form.add_error(None, str(exc))
-            except (EngineUnavailable, EngineBusy):
-                form.add_error(None, "The engine did not answer in time; submit again (it applies once).")
+            except ApiError as exc:  # the engine did not answer (engine_send)
+                form.add_error(None, exc.msg)
             else:
                 verb = "Applied" if result.created else "Already applied (same operation)"
                 messages.success(

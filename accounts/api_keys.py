@@ -30,6 +30,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework import exceptions, status
 
+from accounts.auth_cache import api_key_cached, api_key_copy, api_key_forget
 from accounts.models import ApiKey, ApiKeyScope, User
 from quantx_site.errors import ApiError, ErrorCode
 
@@ -133,12 +134,16 @@ def api_key_list(*, user: User) -> QuerySet[ApiKey]:
 
 
 def api_key_revoke(*, user: User, key_id: int) -> ApiKey:
-    """Revokes one of the user's active keys. Another user's key, a revoked or unknown id: 404."""
+    """Revokes one of the user's active keys. Another user's key, a revoked or unknown id: 404.
+
+    Refused at once by this process; by the others within AUTH_CACHE_SECONDS (their key cache)."""
     now = timezone.now()
     updated = ApiKey.objects.filter(pk=key_id, user=user, revoked_at__isnull=True).update(revoked_at=now)
     if not updated:
         raise ApiError(ErrorCode.NOT_FOUND, "No such API key.", status_code=status.HTTP_404_NOT_FOUND)
-    return ApiKey.objects.get(pk=key_id)
+    api_key = ApiKey.objects.get(pk=key_id)
+    api_key_forget(api_key.key)  # other processes: within AUTH_CACHE_SECONDS (accounts/auth_cache.py)
+    return api_key
 
 
 # --- Signed requests --------------------------------------------------------------------------
@@ -163,8 +168,10 @@ def api_key_verify(
     """Checks a signed request and returns its active key (user loaded); raises ApiKeyRefused.
 
     Headers must already be well-formed (see accounts.authentication). Order: time window (no
-    database), key lookup, then the HMAC in constant time. On success last_used_at is refreshed at
-    most once per LAST_USED_RESOLUTION; a refused request writes nothing.
+    database), key lookup (a per-process cache: a key revoked or a user deactivated in another
+    process is refused within AUTH_CACHE_SECONDS), then the HMAC in constant time. On success
+    last_used_at is refreshed at most once per LAST_USED_RESOLUTION (per process); a refused
+    request writes nothing.
     """
     skew = int(timestamp) - now_ms()
     if skew > FUTURE_TOLERANCE_MS or -skew > recv_window_ms:
@@ -176,7 +183,7 @@ def api_key_verify(
             field="X-QX-TIMESTAMP",
             reason=AUTH_TIMESTAMP_IN_FUTURE if ahead else AUTH_TIMESTAMP_TOO_OLD,
         )
-    api_key = ApiKey.objects.select_related("user").filter(key=key).first()
+    api_key = api_key_cached(key)  # per process, bounded: accounts/auth_cache.py
     if api_key is None or not api_key.is_active or not api_key.user.is_active:
         raise _invalid_key()
     try:
@@ -195,7 +202,7 @@ def api_key_verify(
             reason=AUTH_SIGNATURE_MISMATCH,
         )
     _touch(api_key, timezone.now())
-    return api_key
+    return api_key_copy(api_key)
 
 
 def _invalid_key() -> ApiKeyRefused:

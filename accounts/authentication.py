@@ -1,17 +1,29 @@
-"""Signed API-key authentication: X-QX-APIKEY, X-QX-TIMESTAMP, X-QX-SIGNATURE (+ X-QX-RECV-WINDOW).
+"""API authentication: signed API-key requests, and JWTs with a per-process user cache.
 
-This module reads and checks the headers; accounts.api_keys verifies the time window, the key and
-the HMAC. A request without any X-QX-* header is left to the next authenticator (JWT, session).
-Every refusal is a 401 in the error shape; the recipe is in docs/api-auth.md.
+Signed requests: X-QX-APIKEY, X-QX-TIMESTAMP, X-QX-SIGNATURE (+ X-QX-RECV-WINDOW). This module reads
+and checks the headers; accounts.api_keys verifies the time window, the key and the HMAC. A request
+without any X-QX-* header is left to the next authenticator (JWT, session). Every refusal is a 401
+in the error shape; the recipe is in docs/api-auth.md.
+
+JWTs: simplejwt's checks, with the user read from a per-process cache (accounts/auth_cache.py)
+instead of the database on every request.
 """
+
+import copy
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http.request import RawPostDataException
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.api_keys import (
     AUTH_SIGNATURE_MALFORMED,
@@ -20,6 +32,7 @@ from accounts.api_keys import (
     ApiKeyRefused,
     api_key_verify,
 )
+from accounts.auth_cache import user_cached
 from accounts.models import ApiKey, User
 from quantx_site.errors import ApiError, ErrorCode
 
@@ -93,6 +106,39 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         # A value here keeps DRF answering 401 (not 403) to unauthenticated requests.
         return 'QX-HMAC-SHA256 realm="api"'
+
+
+class CachedJWTAuthentication(JWTAuthentication):
+    """simplejwt's JWTAuthentication, its user read from the per-process cache (accounts/auth_cache.py).
+
+    `request.user` stays a real `User` (a copy per request), so permissions, scopes, services and
+    pages work as with the stock class; simplejwt's stateless `TokenUser` would not be a model
+    instance. Every check of simplejwt's `get_user` still runs on each request, against the cached
+    row: a user deactivated, deleted or with a changed password (when CHECK_REVOKE_TOKEN is on) in
+    another process is refused within AUTH_CACHE_SECONDS, in this process at once.
+    """
+
+    def get_user(self, validated_token: Token) -> User:
+        try:
+            user_id = validated_token[jwt_settings.USER_ID_CLAIM]
+        except KeyError:
+            raise InvalidToken("Token contained no recognizable user identification") from None
+        user = user_cached(user_id)
+        if user is None:
+            raise AuthenticationFailed("User not found", code="user_not_found")
+        if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
+            jwt_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
+        return copy.copy(user)
+
+
+class CachedJWTAuthenticationScheme(SimpleJWTScheme):
+    """OpenAPI: the same `jwtAuth` bearer scheme as simplejwt's own class."""
+
+    target_class = CachedJWTAuthentication
 
 
 def _missing(header: str) -> ApiKeyRefused:

@@ -18,9 +18,9 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import Asset, LedgerEntry, LedgerReason, User
+from engine.client.errors import engine_refusal_error, engine_send
 from engine.client.protocol import OP_DEPOSIT
 from quantx_site.errors import ApiError, ErrorCode
-from trading.services import engine_refusal_error, engine_send
 
 OPERATION_PREFIX = "faucet-"
 FAUCET_MAX_PER_CALL = "FAUCET_MAX_PER_CALL"

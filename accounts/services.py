@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.models import Asset, LedgerReason, User
-from engine.client import engine_request_sync
+from engine.client.errors import engine_send
 
 
 class InsufficientFunds(Exception):
@@ -70,7 +70,9 @@ def balance_adjust(
         "note": note,
         "staff_id": created_by.pk if created_by is not None else None,
     }
-    reply = engine_request_sync(command)
+    reply = engine_send(
+        command, unknown_msg="The engine did not answer in time; submit again (it applies once)."
+    )
     if not reply["ok"]:
         reason_code = reply.get("reason")
         if reason_code == "RISK_INSUFFICIENT_FUNDS":

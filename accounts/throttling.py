@@ -2,7 +2,8 @@
 
 Counters live in the default cache (local memory embedded, Redis scaled), keyed by user id when the
 request is authenticated and by client address otherwise (NUM_PROXIES decides whether
-X-Forwarded-For is trusted). A refusal is 429, code -1003, with Retry-After.
+X-Forwarded-For is trusted). A refusal is 429, code -1003, with Retry-After. Counting is a fixed
+window with one atomic cache round trip per request (accounts/rate_window.py).
 """
 
 from typing import Any
@@ -11,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from accounts.rate_window import window_hit
 
 
 class ScopeRateThrottle(SimpleRateThrottle):
@@ -28,7 +31,14 @@ class ScopeRateThrottle(SimpleRateThrottle):
     def allow_request(self, request: Request, view: Any) -> bool:
         if self.methods is not None and request.method not in self.methods:
             return True
-        return super().allow_request(request, view)
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        count, self.seconds_left = window_hit(self.key, self.duration)
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(self.seconds_left, 1.0)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         user = getattr(request, "user", None)

@@ -20,8 +20,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 
-from engine.client import EngineBusy, EngineUnavailable, engine_request_sync
+from engine.client.errors import engine_send
 from engine.client.protocol import OP_STATE
+from quantx_site.errors import ApiError
 
 if TYPE_CHECKING:
     from engine.worker.verify import LedgerReport
@@ -49,7 +50,7 @@ class VerifyResult:
 
 
 def _engine_state() -> dict[str, Any]:
-    return engine_request_sync({"op": OP_STATE})
+    return engine_send({"op": OP_STATE})
 
 
 def verify_stable(*, attempts: int = VERIFY_ATTEMPTS) -> VerifyResult:
@@ -57,8 +58,8 @@ def verify_stable(*, attempts: int = VERIFY_ATTEMPTS) -> VerifyResult:
     measured while the engine's state held still (see the module docstring)."""
     try:
         before = _engine_state()
-    except (EngineUnavailable, EngineBusy) as exc:
-        return VerifyResult(ledger_verify(), attempts=1, stable=True, engine_error=str(exc))
+    except ApiError as exc:  # the engine did not answer
+        return VerifyResult(ledger_verify(), attempts=1, stable=True, engine_error=exc.msg)
     report = ledger_verify(engine_hash=before["state_hash"])
     for attempt in range(1, attempts + 1):
         after = _engine_state()

@@ -1,5 +1,6 @@
-"""Serializer building blocks shared by every API: strict input and exact amounts."""
+"""Serializer building blocks shared by every API: strict input, exact amounts, cheap output."""
 
+import functools
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
@@ -63,6 +64,24 @@ class AmountOutField(serializers.DecimalField):
             ctx.prec = 60
             fixed = amount.quantize(ATOM, rounding=ROUND_HALF_EVEN)
         return f"{fixed.copy_abs() if fixed.is_zero() else fixed:f}"  # never "-0.00000000"
+
+
+# An output-only serializer whose fields are built and bound once per class, not per instance.
+# DRF deep-copies every declared field for each serializer instance: for an order with its fills
+# that is ~0.35 ms of the ~0.4 ms it takes to serialize one (6-8 % of a web process's CPU on the
+# order path). Output fields keep no per-request state (ours read no context), so one bound set per
+# class serves every instance, and the output is exactly what DRF's own code produces from them.
+# Not for input: validation errors and `initial` data live on the fields.
+# (A comment, not a docstring: drf-spectacular would show an inherited docstring in the schema.)
+class OutputSerializer(serializers.Serializer):
+    @property
+    def fields(self) -> Any:  # type: ignore[override]
+        return _class_fields(type(self))
+
+
+@functools.cache
+def _class_fields(cls: type[OutputSerializer]) -> Any:
+    return serializers.Serializer.fields.func(cls())
 
 
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:

@@ -165,12 +165,16 @@ LOGOUT_REDIRECT_URL = "home"
 API_KEY_ENCRYPTION_KEY = env_str("QX_API_KEY_ENCRYPTION_KEY")
 API_KEY_MAX_RECV_WINDOW_MS = 60_000
 API_KEY_DEFAULT_RECV_WINDOW_MS = 5_000
+# Each process keeps JWT users and API keys it has seen for this long (accounts/auth_cache.py): a user
+# deactivated, deleted or with a new password, or a key revoked, in ANOTHER process is refused after
+# at most this many seconds (at once in the process that made the change). 0: no cache.
+AUTH_CACHE_SECONDS = env_int("QX_AUTH_CACHE_SECONDS", 10, minimum=0)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.CachedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -247,6 +251,9 @@ ENGINE_MAX_BATCH = env_int("QX_ENGINE_MAX_BATCH", 500, minimum=1)
 ENGINE_FEE_USERNAME = "quantx-fees"
 # Factories of the engine worker's batch hooks (engine.worker.hooks): market data registers here.
 ENGINE_BATCH_HOOKS = ["marketdata.publisher.MarketDataHook"]
+# Longest a process answers from its copy of the instruments without hearing of a change
+# (trading/selectors.py; engine replies and local saves drop it sooner). 0: no cache.
+INSTRUMENT_CACHE_SECONDS = env_int("QX_INSTRUMENT_CACHE_SECONDS", 5, minimum=0)
 # Paper-trading faucet (POST /api/v1/faucet/): on by default in embedded mode only.
 FAUCET_ENABLED = env_bool("QX_FAUCET", not DATABASE_URL)
 # Caps per asset, per call and per UTC day (from the ledger); an asset not listed is not offered.

@@ -73,6 +73,17 @@ def _engine_lock_released_before_db_teardown(django_db_setup):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts with empty per-process caches (instruments, auth): rows they held may have
+    been rolled back with the previous test's transaction."""
+    from accounts.auth_cache import auth_cache_clear
+    from trading.selectors import instruments_cache_clear
+
+    auth_cache_clear()
+    instruments_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

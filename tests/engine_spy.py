@@ -1,4 +1,4 @@
-"""A spy on the API's one seam to the engine (`trading.services.engine_request_sync`).
+"""A spy on the API's one seam to the engine (`engine.client.seam.engine_request_sync`).
 
 It passes every command to the real engine (embedded, started on first use) and records it in
 `calls`, so a test can prove a refused input never reached the engine. `fail_with` makes it raise
@@ -30,5 +30,5 @@ class EngineSpy:
 
 def install_engine_spy(monkeypatch: Any) -> EngineSpy:
     spy = EngineSpy()
-    monkeypatch.setattr("trading.services.engine_request_sync", spy)
+    monkeypatch.setattr("engine.client.seam.engine_request_sync", spy)
     return spy

@@ -9,11 +9,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.admin import ReadOnlyAdmin
-from engine.client import EngineBusy, EngineUnavailable
+from quantx_site.errors import ApiError
 from trading.models import OPEN_STATUSES, Instrument, InstrumentStatus, Order, Position, Trade
 from trading.staff import StaffActionRefused, instrument_reload, instrument_set_status, order_force_cancel
 
-ENGINE_ERRORS = (StaffActionRefused, EngineUnavailable, EngineBusy)
+ENGINE_ERRORS = (StaffActionRefused, ApiError)  # ApiError: the engine did not answer (engine_send)
 
 
 @admin.register(Instrument)

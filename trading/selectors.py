@@ -2,13 +2,27 @@
 
 Every read of orders and trades is scoped to one user: another user's order is, for you, an order
 that does not exist (404, code -2013), never a 403 that would confirm its id.
+
+Instruments are read on every order request, so `instrument_get` answers from a per-process copy
+of the (small) instrument table instead of the database. The copy is dropped when
+- the engine's replies carry a new `instruments_version` (it reloaded an instrument or changed a
+  status: the engine client calls the listener trading.apps registers, engine.client.on_instruments_version),
+- this process saves or deletes an instrument (admin, staff actions: `instruments_cache_clear`),
+- it is older than `INSTRUMENT_CACHE_SECONDS` (QX_INSTRUMENT_CACHE_SECONDS, default 5; 0 turns the
+  cache off): the backstop for a change this process could not hear of.
+A symbol missing from the copy is looked up in the database, so a new instrument is seen at once.
+The engine checks status and filters again whatever the web side saw, so a stale copy never lets
+through an order the engine would refuse; at worst it refuses, for that long, one the engine would
+now accept (a resumed instrument, a relaxed filter).
 """
 
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from rest_framework import status
 
@@ -29,11 +43,48 @@ def instrument_list() -> QuerySet[Instrument]:
 
 
 def instrument_get(*, symbol: str) -> Instrument:
-    """The instrument with this exact symbol, or ApiError 400 -1121."""
-    instrument = Instrument.objects.select_related("base", "quote").filter(symbol=symbol).first()
+    """The instrument with this exact symbol, or ApiError 400 -1121 (cached: see the module docstring).
+
+    The instance may be shared with other requests of this process: read it, never change it.
+    """
+    instrument = _instruments().get(symbol)
     if instrument is None:
-        raise ApiError(ErrorCode.BAD_SYMBOL, f"symbol: Invalid symbol {symbol!r}.", field="symbol")
+        instrument = instrument_list().filter(symbol=symbol).first()
+        if instrument is None:
+            raise ApiError(ErrorCode.BAD_SYMBOL, f"symbol: Invalid symbol {symbol!r}.", field="symbol")
+        instruments_cache_clear()  # created since the copy was taken: take a fresh one next time
     return instrument
+
+
+@dataclass(frozen=True)
+class _InstrumentSnapshot:
+    by_symbol: dict[str, Instrument]
+    expires: float
+
+
+_snapshot: _InstrumentSnapshot | None = None
+_generation = 0  # bumped by every clear, so a load that raced with a clear is not kept
+clock = time.monotonic
+"""The cache's clock (tests move it)."""
+
+
+def _instruments() -> dict[str, Instrument]:
+    global _snapshot
+    snapshot, now = _snapshot, clock()
+    if snapshot is None or now >= snapshot.expires:
+        generation, ttl = _generation, settings.INSTRUMENT_CACHE_SECONDS
+        by_symbol = {i.symbol: i for i in instrument_list()} if ttl > 0 else {}
+        snapshot = _InstrumentSnapshot(by_symbol, now + ttl)
+        if generation == _generation:
+            _snapshot = snapshot
+    return snapshot.by_symbol
+
+
+def instruments_cache_clear() -> None:
+    """Drops this process's copy of the instruments; the next `instrument_get` reloads it."""
+    global _snapshot, _generation
+    _generation += 1
+    _snapshot = None
 
 
 def _orders_of(user: User) -> QuerySet[Order]:
@@ -62,10 +113,18 @@ def order_list(
 
 def order_get(*, user: User, order_id: int) -> Order:
     """The user's order with this id, or ApiError 404 -2013 (also when it is someone else's)."""
-    order = _orders_of(user).filter(id=order_id).first() if 0 < order_id <= MAX_ID else None
+    order_id_check(order_id)
+    order = _orders_of(user).filter(id=order_id).first()
     if order is None:
         raise _no_such_order()
     return order
+
+
+def order_id_check(order_id: int) -> None:
+    """ApiError 404 -2013 for a number that cannot be an order id (and must not reach the database
+    or the engine)."""
+    if not 0 < order_id <= MAX_ID:
+        raise _no_such_order()
 
 
 def order_find_by_client_id(*, user: User, client_order_id: str) -> Order | None:

@@ -16,7 +16,7 @@ from accounts.serializers import StrictCharField
 from quantx_site.errors import ErrorCode
 from quantx_site.openapi import ErrorSerializer
 from quantx_site.pagination import PageQuerySerializer
-from quantx_site.serializers import AmountField, AmountOutField, StrictSerializer
+from quantx_site.serializers import AmountField, AmountOutField, OutputSerializer, StrictSerializer
 from trading.models import (
     OPEN_STATUSES,
     InstrumentStatus,
@@ -119,7 +119,7 @@ class TradeListQuerySerializer(PageQuerySerializer):
 
 
 @extend_schema_serializer(component_name="Fill")
-class FillOutputSerializer(serializers.Serializer):
+class FillOutputSerializer(OutputSerializer):
     trade_id = serializers.IntegerField()
     price = AmountOutField()
     qty = AmountOutField()
@@ -133,7 +133,7 @@ class FillOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Order")
-class OrderOutputSerializer(serializers.Serializer):
+class OrderOutputSerializer(OutputSerializer):
     id = serializers.IntegerField()
     client_order_id = serializers.CharField()
     symbol = serializers.CharField()
@@ -162,12 +162,12 @@ class OrderWithFillsOutputSerializer(OrderOutputSerializer):
 
 
 @extend_schema_serializer(component_name="CanceledOrders")
-class CanceledOrdersOutputSerializer(serializers.Serializer):
+class CanceledOrdersOutputSerializer(OutputSerializer):
     orders = OrderOutputSerializer(many=True)
 
 
 @extend_schema_serializer(component_name="MyTrade")
-class MyTradeOutputSerializer(serializers.Serializer):
+class MyTradeOutputSerializer(OutputSerializer):
     """A trade seen from my side (trading.selectors.Fill)."""
 
     trade_id = serializers.IntegerField()
@@ -184,7 +184,7 @@ class MyTradeOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Position")
-class PositionOutputSerializer(serializers.Serializer):
+class PositionOutputSerializer(OutputSerializer):
     symbol = serializers.CharField()
     qty = AmountOutField(help_text="Net base quantity bought minus sold.")
     avg_price = AmountOutField()
@@ -199,7 +199,7 @@ class PositionOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Instrument")
-class InstrumentOutputSerializer(serializers.Serializer):
+class InstrumentOutputSerializer(OutputSerializer):
     symbol = serializers.CharField()
     base = serializers.CharField(source="base.code")
     quote = serializers.CharField(source="quote.code")

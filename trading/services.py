@@ -3,13 +3,8 @@ or a coded `ApiError`.
 
 The engine worker is the single writer (ARCHITECTURE decision 1): nothing here writes to the
 database. A reply means committed (decision 2), so a result can be returned as the engine sent it.
-`engine_request_sync` is imported at module level on purpose: `engine_send` below is the one place
-any API (orders here, the faucet in accounts.faucet) reaches the engine, and the one seam tests
-may replace.
-
-Refusals keep the engine's stage-prefixed reason (`RISK_INSUFFICIENT_FUNDS`, `FILTER_LOT_SIZE`, ...)
-in the error's `reason`; `engine_refusal_error` maps each to its HTTP status and catalogue code,
-once (docs/api.md "Reasons").
+Commands go through the one seam, `engine.client.errors.engine_send`, which also maps refusals to
+coded errors (`engine_refusal_error`).
 """
 
 import logging
@@ -19,92 +14,36 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from rest_framework import status
-
 from accounts.models import User
-from engine.client import EngineBusy, EngineUnavailable, engine_request_sync
-from engine.client.protocol import OP_AMEND, OP_CANCEL, OP_CANCEL_ALL, OP_PLACE, Command, Reply
+from accounts.money import plain_decimal
+from engine.client.errors import engine_refusal_error, engine_send
+from engine.client.protocol import OP_AMEND, OP_CANCEL, OP_CANCEL_ALL, OP_PLACE, Reply
 from quantx_site.errors import ApiError, ErrorCode
 from trading.filters import (
+    FILTER_LOT_SIZE,
+    MATCHING_BAD_AMEND,
     amend_qty_check,
     instrument_status_check,
     order_filters_check,
     order_shape_check,
 )
 from trading.models import OPEN_STATUSES, Order, OrderStatus, SelfTradePrevention, TimeInForce
-from trading.selectors import instrument_get, order_find_by_client_id, order_get
+from trading.selectors import (
+    instrument_get,
+    order_find_by_client_id,
+    order_get,
+    order_id_check,
+)
 
 log = logging.getLogger("quantx.trading")
 
 ORDER_CLOSED = "MATCHING_ORDER_CLOSED"
-"""Reason of a cancel or amend of an order that is no longer open: the API sees it in the database
-before asking, or the engine answers MATCHING_UNKNOWN_ORDER for an order the API knows is yours."""
+"""Reason of a cancel or amend of an order that is no longer open: the engine answers
+MATCHING_UNKNOWN_ORDER and the database shows the order is yours, closed."""
 
 OrderData = Order | Mapping[str, Any]
 """An order as an `Order` row (annotated with `symbol`) or the engine's ORDER dict: both have the
 same field names and serialize alike (trading.serializers.OrderOutputSerializer)."""
-
-_REFUSALS: dict[str, tuple[ErrorCode, int]] = {
-    "WORKER_UNKNOWN_SYMBOL": (ErrorCode.BAD_SYMBOL, status.HTTP_400_BAD_REQUEST),
-    "MATCHING_UNKNOWN_SYMBOL": (ErrorCode.BAD_SYMBOL, status.HTTP_400_BAD_REQUEST),
-    "FILTER_BAD_PARAMS": (ErrorCode.ILLEGAL_PARAMETER, status.HTTP_400_BAD_REQUEST),
-    "RISK_BAD_AMOUNT": (ErrorCode.ILLEGAL_PARAMETER, status.HTTP_400_BAD_REQUEST),
-    "RISK_UNKNOWN_ASSET": (ErrorCode.ILLEGAL_PARAMETER, status.HTTP_400_BAD_REQUEST),
-    "WORKER_UNKNOWN_ASSET": (ErrorCode.ILLEGAL_PARAMETER, status.HTTP_400_BAD_REQUEST),
-    "WORKER_BAD_COMMAND": (ErrorCode.ILLEGAL_PARAMETER, status.HTTP_400_BAD_REQUEST),
-    "WORKER_INTERNAL": (ErrorCode.UNKNOWN, status.HTTP_503_SERVICE_UNAVAILABLE),
-}
-
-
-# ------------------------------------------------------------------------------- the engine seam
-
-
-def engine_send(command: Command, *, unknown_msg: str, **extra: Any) -> Reply:
-    """Sends one command and returns the engine's reply, ok or refused (see `engine_refusal_error`).
-
-    No reply in time: 503, code -1007, `unknown_msg` (the outcome is unknown: say how to find out).
-    Queue full: 503, code -1008 (nothing was done; retry). `extra` fields go into both bodies.
-    """
-    try:
-        return engine_request_sync(command)
-    except EngineUnavailable:
-        log.warning("engine: no reply to %s in time", command.get("op"))
-        raise ApiError(
-            ErrorCode.STATUS_UNKNOWN, unknown_msg, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, **extra
-        ) from None
-    except EngineBusy:
-        raise ApiError(
-            ErrorCode.SERVER_BUSY,
-            "The engine is busy; nothing was done. Retry shortly.",
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            **extra,
-        ) from None
-
-
-def engine_refusal_error(reply: Reply, *, default: ErrorCode, **extra: Any) -> ApiError:
-    """The API error for a refused reply `{"ok": false, "reason", "msg"}`; the reason is kept as is.
-
-    FILTER_* -> -1013; unknown symbol -> -1121; malformed amounts/assets -> -1100; WORKER_INTERNAL
-    (nothing written, retry) -> 503 -1000; anything else -> `default` (what the operation's own
-    rejection code is: -2010 place, -2011 cancel, -2038 amend), all 400.
-    """
-    reason = str(reply.get("reason") or "WORKER_INTERNAL")
-    msg = str(reply.get("msg") or reason)
-    if reason in _REFUSALS:
-        code, status_code = _REFUSALS[reason]
-    elif reason.startswith("FILTER_"):
-        code, status_code = ErrorCode.FILTER_FAILURE, status.HTTP_400_BAD_REQUEST
-    else:
-        code, status_code = default, status.HTTP_400_BAD_REQUEST
-    if reason == "WORKER_BAD_COMMAND":
-        log.error("engine refused a command built by the API (a bug): %s", msg)
-    return ApiError(code, msg, status_code=status_code, reason=reason, **extra)
-
-
-def _wire(amount: Decimal | None) -> str | None:
-    """A decimal for the channel layer (it carries no Decimal): plain notation, never an exponent."""
-    return None if amount is None else f"{amount.normalize():f}"
-
 
 # ------------------------------------------------------------------------------------- orders
 
@@ -132,34 +71,43 @@ def order_place(
 ) -> PlacedOrder:
     """Places an order through the engine; returns it with the fills it made.
 
-    A client order id the user has used before returns the original order (duplicate=True) at once,
-    whatever the rest of the request says; the engine dedupes the same way for concurrent retries.
-    Otherwise the order is checked (shape, instrument status, filters: trading.filters) before it is
-    sent. An order the engine stored as REJECTED raises 400 -2010 with its reason and order_id.
+    A client order id the user has used before returns the original order (duplicate=True),
+    whatever the rest of the request says. The engine answers that (it dedupes, also for concurrent
+    retries); only when a check here refuses the request is the id looked up in the database, so a
+    retry of an order whose instrument has since been halted still gets the original. Otherwise the
+    order is checked (shape, instrument status, filters: trading.filters) before it is sent. An id
+    generated here is new by construction, and the command says so (`client_order_id_generated`:
+    the engine need not look it up). An order the engine stored as REJECTED raises 400 -2010 with its
+    reason and order_id. Database queries in the common case: none (instruments come from a cache).
     """
+    generated = not client_order_id
     client_order_id = client_order_id or uuid.uuid4().hex
-    existing = order_find_by_client_id(user=user, client_order_id=client_order_id)
-    if existing is not None:
+    try:
+        instrument = instrument_get(symbol=symbol)
+        order_shape_check(
+            type=order_type, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price, tif=tif
+        )
+        instrument_status_check(instrument)
+        order_filters_check(instrument, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price)
+    except ApiError:
+        existing = None if generated else order_find_by_client_id(user=user, client_order_id=client_order_id)
+        if existing is None:
+            raise
         return PlacedOrder(order=existing, duplicate=True)
-    instrument = instrument_get(symbol=symbol)
-    order_shape_check(
-        type=order_type, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price, tif=tif
-    )
-    instrument_status_check(instrument)
-    order_filters_check(instrument, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price)
     command = {
         "op": OP_PLACE,
         "user_id": user.pk,
         "symbol": instrument.symbol,
         "side": side,
         "order_type": order_type,
-        "qty": _wire(qty),
-        "quote_qty": _wire(quote_qty),
-        "price": _wire(price),
-        "stop_price": _wire(stop_price),
+        "qty": plain_decimal(qty),
+        "quote_qty": plain_decimal(quote_qty),
+        "price": plain_decimal(price),
+        "stop_price": plain_decimal(stop_price),
         "tif": tif or TimeInForce.GTC.value,  # MARKET: the engine reads GTC as "not given"
         "stp": stp,
         "client_order_id": client_order_id,
+        "client_order_id_generated": generated,
     }
     reply = engine_send(
         command,
@@ -188,16 +136,17 @@ def order_cancel(*, user: User, order_id: int) -> OrderData:
     """Cancels one of the user's open orders; returns it (CANCELED).
 
     Not the user's, or no such order: 404 -2013. No longer open: 400 -2011, reason MATCHING_ORDER_CLOSED.
+    The engine knows every open order's owner, so nothing is read first: the database is read only
+    when the engine refuses, to word the refusal (see `_order_refusal`).
     """
-    order = order_get(user=user, order_id=order_id)
-    _ensure_open(order, code=ErrorCode.CANCEL_REJECTED)
+    order_id_check(order_id)
     reply = engine_send(
-        {"op": OP_CANCEL, "user_id": user.pk, "order_id": order.id},
+        {"op": OP_CANCEL, "user_id": user.pk, "order_id": order_id},
         unknown_msg="Cancel status unknown: the engine did not answer in time. Look the order up.",
-        order_id=order.id,
+        order_id=order_id,
     )
     if not reply.get("ok"):
-        raise _order_refusal(reply, order=order, code=ErrorCode.CANCEL_REJECTED)
+        raise _order_refusal(reply, user=user, order_id=order_id, code=ErrorCode.CANCEL_REJECTED)
     return reply["order"]  # type: ignore[no-any-return]
 
 
@@ -217,31 +166,43 @@ def order_amend(*, user: User, order_id: int, qty: Decimal) -> OrderData:
     """Lowers the open quantity (`remaining`) of one of the user's open orders, keeping its priority.
 
     Not the user's: 404 -2013. No longer open: 400 -2038, reason MATCHING_ORDER_CLOSED. `qty` off the lot:
-    -1013 FILTER_LOT_SIZE; not below the open quantity: -2038 MATCHING_BAD_AMEND.
+    -1013 FILTER_LOT_SIZE; not below the open quantity: -2038 MATCHING_BAD_AMEND. The engine decides
+    all of these (it holds the open order); the database is read only to word a refusal.
     """
-    order = order_get(user=user, order_id=order_id)
-    _ensure_open(order, code=ErrorCode.ORDER_AMEND_REJECTED)
-    amend_qty_check(order.instrument, qty=qty, remaining=order.remaining)
+    order_id_check(order_id)
     reply = engine_send(
-        {"op": OP_AMEND, "user_id": user.pk, "order_id": order.id, "qty": _wire(qty)},
+        {"op": OP_AMEND, "user_id": user.pk, "order_id": order_id, "qty": plain_decimal(qty)},
         unknown_msg="Amend status unknown: the engine did not answer in time. Look the order up.",
-        order_id=order.id,
+        order_id=order_id,
     )
     if not reply.get("ok"):
-        raise _order_refusal(reply, order=order, code=ErrorCode.ORDER_AMEND_REJECTED)
+        raise _order_refusal(
+            reply, user=user, order_id=order_id, code=ErrorCode.ORDER_AMEND_REJECTED, qty=qty
+        )
     return reply["order"]  # type: ignore[no-any-return]
 
 
-def _ensure_open(order: Order, *, code: ErrorCode) -> None:
-    if order.status not in OPEN_STATUSES:
-        raise _closed(order, code=code, status_name=order.status)
+def _order_refusal(
+    reply: Reply, *, user: User, order_id: int, code: ErrorCode, qty: Decimal | None = None
+) -> ApiError:
+    """The error for a cancel or amend the engine refused, worded from the order's row (a rare path).
 
-
-def _order_refusal(reply: Reply, *, order: Order, code: ErrorCode) -> ApiError:
-    # The order is the user's (checked above), so "unknown to the engine" means it closed meanwhile.
-    if reply.get("reason") == "MATCHING_UNKNOWN_ORDER":
-        return _closed(order, code=code, status_name="closed")
-    return engine_refusal_error(reply, default=code, order_id=order.id)
+    MATCHING_UNKNOWN_ORDER: the engine has no open order of this user with this id. Not the user's
+    or none: 404 -2013; the user's but closed: `code`, MATCHING_ORDER_CLOSED. An amend's
+    FILTER_LOT_SIZE / MATCHING_BAD_AMEND: the same words as `amend_qty_check` gives from the row.
+    """
+    reason = reply.get("reason")
+    if reason == "MATCHING_UNKNOWN_ORDER":
+        order = order_get(user=user, order_id=order_id)  # 404 -2013 if it is not the user's
+        status_name = order.status if order.status not in OPEN_STATUSES else "closed"
+        return _closed(order, code=code, status_name=status_name)
+    if qty is not None and reason in (FILTER_LOT_SIZE, MATCHING_BAD_AMEND):
+        order = order_get(user=user, order_id=order_id)
+        try:
+            amend_qty_check(instrument_get(symbol=order.symbol), qty=qty, remaining=order.remaining)
+        except ApiError as exc:
+            return exc
+    return engine_refusal_error(reply, default=code, order_id=order_id)
 
 
 def _closed(order: Order, *, code: ErrorCode, status_name: str) -> ApiError:

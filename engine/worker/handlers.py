@@ -4,7 +4,6 @@ Each handler returns the reply for its caller or raises CommandRefused. Everythi
 events cause is recorded into `state.batch` by `apply_events`, which `engine.worker.persistence` writes.
 """
 
-import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -250,7 +249,7 @@ def set_status(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     status = get_choice(cmd, "status", InstrumentStatus)
     market.status = status.value
     state.batch.statuses[market.symbol] = status.value
-    state.instruments_version = uuid.uuid4().hex
+    state.instruments_changed()
     return {"ok": True, "symbol": market.symbol, "status": status.value}
 
 
@@ -258,7 +257,7 @@ def reload_instrument(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     """Picks up a staff edit of an instrument's filters and fees (or a new instrument)."""
     symbol = get_str(cmd, "symbol")
     market_reload(state, symbol)
-    state.instruments_version = uuid.uuid4().hex
+    state.instruments_changed()
     return {"ok": True, "symbol": symbol}
 
 

@@ -8,7 +8,6 @@ counters are loaded into a fresh core `Exchange`, which then equals the one that
 import gc
 import logging
 import time
-import uuid
 
 from django.conf import settings
 from django.db.models import BigIntegerField, Max
@@ -133,7 +132,6 @@ def state_load() -> WorkerState:
         next_order_id=(Order.objects.aggregate(m=Max("id"))["m"] or 0) + 1,
         next_trade_id=(Trade.objects.aggregate(m=Max("id"))["m"] or 0) + 1,
         fee_user_id=fee_user_id,
-        instruments_version=uuid.uuid4().hex,
     )
     gc.collect()
     gc.freeze()  # the rebuilt books are long-lived: keep them out of every later GC pass (pauses)

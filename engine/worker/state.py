@@ -5,6 +5,7 @@
 database and imports none of them: the bottom of the worker's layers.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,8 +38,9 @@ class WorkerState:
     next_order_id: int
     next_trade_id: int
     fee_user_id: int
-    instruments_version: str
-    """Changes whenever an instrument is reloaded or changes status (engine.client.protocol)."""
+    instruments_version: str = field(init=False)
+    """A digest of every instrument as the engine trades it (`instruments_changed` recomputes it), so
+    web processes can tell their cached copies are stale (engine.client.protocol)."""
     markets_by_id: dict[int, Market] = field(init=False)
     client_ids: dict[tuple[int, str], int] = field(init=False)
     """(user id, client order id) of OPEN orders only (bounded memory); a retry of a closed order's id
@@ -56,6 +58,13 @@ class WorkerState:
         self.markets_by_id = {m.id: m for m in self.markets.values()}
         self.client_ids = {(o.user_id, o.client_order_id): o.id for o in self.orders.values()}
         self.user_ids = {self.fee_user_id}
+        self.instruments_changed()
+
+    def instruments_changed(self) -> None:
+        """Recomputes `instruments_version` after an instrument was added, edited or changed status."""
+        text = repr(sorted((m.symbol, m.status, m.min_qty, m.max_qty, m.min_notional, repr(m.spec))
+                           for m in self.markets.values()))  # fmt: skip
+        self.instruments_version = hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def market(self, symbol: Any) -> Market:
         market = self.markets.get(symbol) if isinstance(symbol, str) else None

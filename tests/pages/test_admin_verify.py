@@ -46,7 +46,7 @@ def test_verify_without_an_engine_answer_still_runs_the_ledger_checks(staff_page
     def no_engine(command, **kwargs):
         raise EngineUnavailable("no reply (test)")
 
-    monkeypatch.setattr("engine.admin.engine_request_sync", no_engine)
+    monkeypatch.setattr("engine.client.seam.engine_request_sync", no_engine)
     html = staff_page.post(VERIFY).content.decode()
     assert "The engine did not answer" in html and "Everything balances." in html
 

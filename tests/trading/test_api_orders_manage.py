@@ -57,9 +57,9 @@ def test_a_non_numeric_order_id_is_not_found(api, funded):
     assert response.json()["code"] in (-1125, -2013)
 
 
-def test_another_users_order_is_404_to_read_cancel_and_amend(api, bob_api, funded, engine):
+def test_another_users_order_is_404_to_read_cancel_and_amend(api, bob_api, bob, funded, engine):
     theirs = place(bob_api, client_order_id="bobs")
-    calls = len(engine.calls)
+    bobs_usd = Balance.objects.get(user=bob, asset__code="USD")
     responses = [
         api.get(order_url(theirs["id"])),
         api.get(reverse("api-order-by-client-id", args=["bobs"])),
@@ -67,8 +67,12 @@ def test_another_users_order_is_404_to_read_cancel_and_amend(api, bob_api, funde
         api.patch(order_url(theirs["id"]), {"qty": "0.1"}, format="json"),
     ]
     assert [(r.status_code, r.json()["code"]) for r in responses] == [(404, -2013)] * 4
-    assert len(engine.calls) == calls
-    assert Order.objects.get(id=theirs["id"]).status == "NEW"
+    assert [r.json()["msg"] for r in responses] == ["Order does not exist."] * 4
+    order = Order.objects.get(id=theirs["id"])
+    assert (order.status, order.remaining) == ("NEW", Decimal("0.5"))
+    assert Balance.objects.get(user=bob, asset__code="USD").locked == bobs_usd.locked == Decimal("50")
+    # The engine (which knows every open order's owner) refused the cancel and the amend itself.
+    assert [c["op"] for c in engine.calls[-2:]] == ["cancel", "amend"]
 
 
 # -------------------------------------------------------------------------- cancel
@@ -90,10 +94,9 @@ def test_cancelling_releases_the_funds_the_order_held(api, alice, funded, engine
     assert (usd.free, usd.locked) == (Decimal("10000"), Decimal("0"))
 
 
-def test_cancelling_a_closed_order_is_minus_2011_order_closed_without_the_engine(api, funded, engine):
+def test_cancelling_a_closed_order_is_minus_2011_order_closed(api, funded, engine):
     order = place(api)
     api.delete(order_url(order["id"]))
-    calls = len(engine.calls)
     response = api.delete(order_url(order["id"]))
     body = response.json()
     assert (response.status_code, body["code"], body["reason"], body["order_id"]) == (
@@ -102,7 +105,8 @@ def test_cancelling_a_closed_order_is_minus_2011_order_closed_without_the_engine
         "MATCHING_ORDER_CLOSED",
         order["id"],
     )
-    assert len(engine.calls) == calls
+    assert body["msg"] == f"Order {order['id']} is CANCELED; it can no longer change."
+    assert Order.objects.get(id=order["id"]).status == "CANCELED"
 
 
 def test_a_cancel_without_a_reply_is_503_status_unknown_with_the_order_id(api, funded, engine):
@@ -136,17 +140,27 @@ def test_amending_down_lowers_the_open_quantity_and_keeps_the_order(api, alice, 
         ("0.2005", 400, -1013, "FILTER_LOT_SIZE"),
     ],
 )
-def test_an_amend_that_does_not_reduce_on_the_lot_is_refused(api, funded, engine, qty, status, code, reason):
+def test_an_amend_that_does_not_reduce_on_the_lot_is_refused(
+    api, alice, funded, engine, qty, status, code, reason
+):
     order = place(api, qty="0.500")
-    calls = len(engine.calls)
     response = api.patch(order_url(order["id"]), {"qty": qty}, format="json")
     assert (response.status_code, response.json()["code"], response.json()["reason"]) == (
         status,
         code,
         reason,
     )
-    assert len(engine.calls) == calls
+    assert response.json()["field"] == "qty"
     assert Order.objects.get(id=order["id"]).remaining == Decimal("0.5")
+    assert Balance.objects.get(user=alice, asset__code="USD").locked == Decimal("50")
+
+
+def test_amend_refusals_are_worded_from_the_order(api, funded, engine):
+    order = place(api, qty="0.500")
+    too_big = api.patch(order_url(order["id"]), {"qty": "0.5"}, format="json").json()
+    off_lot = api.patch(order_url(order["id"]), {"qty": "0.0005"}, format="json").json()
+    assert too_big["msg"] == "qty must be below the open quantity 0.5; an amend can only reduce an order."
+    assert off_lot["msg"] == "Filter failure: FILTER_LOT_SIZE: qty 0.0005 is not a multiple of the lot 0.001."
 
 
 @pytest.mark.parametrize(
@@ -173,6 +187,7 @@ def test_amending_a_closed_order_is_minus_2038_order_closed(api, funded, engine)
         -2038,
         "MATCHING_ORDER_CLOSED",
     )
+    assert response.json()["msg"] == f"Order {order['id']} is CANCELED; it can no longer change."
 
 
 # -------------------------------------------------------------------------- cancel all

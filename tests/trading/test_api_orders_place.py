@@ -180,17 +180,49 @@ def test_a_client_order_id_is_generated_when_absent(api, funded, engine):
     assert Order.objects.get(id=body["id"]).client_order_id == body["client_order_id"]
 
 
-def test_sending_a_client_order_id_again_returns_the_original_with_200_and_no_engine_call(
-    api, funded, engine
+def test_sending_a_client_order_id_again_returns_the_original_with_200_and_changes_nothing(
+    api, alice, funded, engine
 ):
     first = place(api, client_order_id="retry-me")
-    calls = len(engine.calls)
+    ledger = LedgerEntry.objects.count()
     again = place(api, client_order_id="retry-me", qty="0.5")
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
     assert again.json()["qty"] == "0.01000000"
+    assert Order.objects.count() == 1
+    assert LedgerEntry.objects.count() == ledger
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"qty": "0.0105"}, {"type": "MARKET"}, {"symbol": "DOGE-USD"}],
+    ids=["off-the-lot", "wrong-shape", "unknown-symbol"],
+)
+def test_a_client_order_id_used_before_returns_the_original_even_if_the_request_is_now_refused(
+    api, funded, engine, overrides
+):
+    first = place(api, client_order_id="retry-me")
+    calls = len(engine.calls)
+    again = place(api, client_order_id="retry-me", **overrides)
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
     assert len(engine.calls) == calls
     assert Order.objects.count() == 1
+
+
+def test_a_client_order_id_used_before_returns_the_original_after_the_instrument_halted(
+    api, funded, engine, btc_usd
+):
+    first = place(api, client_order_id="retry-me")
+    btc_usd.status = "HALTED"
+    btc_usd.save()
+    again = place(api, client_order_id="retry-me")
+    assert (again.status_code, again.json()["id"], again.json()["status"]) == (200, first.json()["id"], "NEW")
+
+
+def test_the_place_command_says_whether_the_api_generated_the_client_order_id(api, funded, engine):
+    place(api)
+    place(api, client_order_id="mine-1")
+    assert [c["client_order_id_generated"] for c in engine.calls] == [True, False]
 
 
 def test_the_same_client_order_id_of_another_user_is_a_different_order(api, bob_api, bob, funded, engine):

@@ -2,8 +2,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from engine.client import EngineBusy, EngineUnavailable, engine_request_sync
+from engine.client.errors import engine_send
 from engine.worker.verify import ledger_verify
+from quantx_site.errors import ApiError
 
 
 class Command(BaseCommand):
@@ -18,9 +19,9 @@ class Command(BaseCommand):
         engine_hash = None
         if engine:
             try:
-                reply = engine_request_sync({"op": "state"})
-            except (EngineUnavailable, EngineBusy) as exc:
-                raise CommandError(f"the engine did not answer: {exc}") from None
+                reply = engine_send({"op": "state"})
+            except ApiError as exc:
+                raise CommandError(f"the engine did not answer: {exc.msg}") from None
             engine_hash = reply["state_hash"]
         report = ledger_verify(engine_hash=engine_hash)
         for line in report.lines():
