@@ -316,12 +316,13 @@ class EngineWorker(Worker):
         await runtime.started.wait()
         if runtime.failed:
             await runtime.task  # raises SystemExit(1) in the scaled mode
-        listeners = [asyncio.ensure_future(self._intake(runtime))]
-        done, _ = await asyncio.wait([runtime.task, *listeners], return_when=asyncio.FIRST_COMPLETED)
-        for task in listeners:
-            task.cancel()
-        for task in done:
-            task.result()
+        intake = asyncio.ensure_future(self._intake(runtime))
+        await asyncio.wait([runtime.task, intake], return_when=asyncio.FIRST_COMPLETED)
+        if intake.done():  # stopping: the runtime commits what was taken in, then exits
+            intake.result()
+        else:
+            intake.cancel()
+        await runtime.task
 
     async def _intake(self, runtime: EngineRuntime) -> None:
         while not runtime.stopping:
