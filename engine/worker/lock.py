@@ -43,13 +43,23 @@ def fence_acquire() -> int:
         return WriterFence.objects.values_list("epoch", flat=True).get(pk=1)
 
 
-def fence_check(epoch: int) -> None:
-    """First statement of a batch transaction: row-locks the fence if `epoch` is still current."""
+def fence_statement(epoch: int) -> tuple[str, list[int]]:
+    """The first statement of a batch transaction: row-locks the fence if `epoch` is still current
+    (one row changed) and changes nothing otherwise (none)."""
     table = connection.ops.quote_name(WriterFence._meta.db_table)
+    return f"UPDATE {table} SET epoch = epoch WHERE id = 1 AND epoch = %s", [epoch]  # noqa: S608
+
+
+def fence_verify(rowcount: int, epoch: int) -> None:
+    if rowcount != 1:
+        raise FencedOut(f"writer epoch {epoch} is no longer current: a newer engine worker started")
+
+
+def fence_check(epoch: int) -> None:
+    """`fence_statement` run on its own; raises FencedOut if `epoch` is no longer current."""
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET epoch = epoch WHERE id = 1 AND epoch = %s", [epoch])  # noqa: S608
-        if cursor.rowcount != 1:
-            raise FencedOut(f"writer epoch {epoch} is no longer current: a newer engine worker started")
+        cursor.execute(*fence_statement(epoch))
+        fence_verify(cursor.rowcount, epoch)
 
 
 _held: Any = None  # the open file or connection that holds the lock, for the life of the process

@@ -6,18 +6,19 @@ commit can run in its own thread while the next batch is already being matched. 
 then sends, inside one transaction:
 
 1. the fence check (engine.worker.lock: this worker is still the single writer),
-2. the new orders, trades and ledger entries: on PostgreSQL one COPY per table, on SQLite one
-   multi-row INSERT,
-3. the orders that changed: on PostgreSQL one `UPDATE ... FROM unnest(...)`, on SQLite one
-   executemany UPDATE,
+2. the new orders, trades and ledger entries, one statement per table,
+3. the orders that changed, one statement (SQLite: one executemany),
 4. upserts (INSERT ... ON CONFLICT DO UPDATE) of the absolute new values of every balance,
    position, symbol counter and hook row (market data's stream counters) the batch touched, one
-   statement per table (PostgreSQL: `SELECT ... FROM unnest(...)` of one array per column): the
-   worker is the only writer, so its in-memory values are the truth.
+   statement per table: the worker is the only writer, so its in-memory values are the truth.
 
-The PostgreSQL forms keep the statement text constant whatever the batch size, so psycopg never
-parses a statement with thousands of placeholders (the profile's top cost with multi-row VALUES):
-for 300 orders, COPY costs 2.5 ms of worker CPU, unnest 5.7 ms, multi-row VALUES 11.5 ms.
+On PostgreSQL every statement is `INSERT ... SELECT * FROM unnest(%s::type[], ...)` (or
+`UPDATE ... FROM unnest(...)`) with one array parameter per column, all sent in ONE psycopg
+pipeline (one round trip for the whole batch, then COMMIT). The statement text stays constant
+whatever the batch size, so psycopg never parses a statement with thousands of placeholders (the
+profile's top cost with multi-row VALUES: 300 orders cost 11.5 ms of worker CPU that way, 5.7 ms
+with unnest; COPY costs 2.5 ms but cannot run in a pipeline). On SQLite (in-process, no round trips)
+multi-row `INSERT ... VALUES` and one executemany UPDATE.
 Values are converted once per column kind (money to integer atoms, datetimes for the backend).
 """
 
@@ -33,7 +34,7 @@ from django.db.models import DateTimeField, Model
 from accounts.models import Balance, LedgerEntry
 from accounts.money import MoneyField, to_atoms
 from engine.models import SymbolState
-from engine.worker.lock import fence_check
+from engine.worker.lock import fence_check, fence_statement, fence_verify
 from trading.models import Instrument, Order, Position, Trade
 
 Row = tuple[Any, ...]
@@ -96,46 +97,79 @@ SYMBOLS = Table(SymbolState, ("instrument_id", "seq", "last_price", "updated_at"
 
 def batch_write(rows: Rows, *, epoch: int) -> None:
     """Writes a frozen batch inside the caller's transaction (see the module docstring)."""
+    if connection.vendor == "postgresql":
+        _write_postgres(rows, epoch)
+        return
     fence_check(epoch)
-    for table, table_rows in rows.inserts:
-        _insert(table, table_rows)
-    if rows.order_updates:
-        _orders_update(rows.order_updates)
+    with connection.cursor() as cursor:
+        for table, table_rows in rows.inserts:
+            _insert_values(cursor, table, table_rows)
+        if rows.order_updates:
+            fields = _fields(Order, ("id", *ORDER_UPDATE_COLUMNS))
+            sets = ", ".join(f"{_quote(f.column)} = %s" for f in fields[1:])
+            sql = f"UPDATE {_quote(Order._meta.db_table)} SET {sets} WHERE {_quote('id')} = %s"  # noqa: S608
+            cursor.executemany(sql, [[*row[1:], row[0]] for row in _convert(fields, rows.order_updates)])
     for symbol, status in rows.statuses.items():
         Instrument.objects.filter(symbol=symbol).update(status=status)
 
 
-def _insert(table: Table, rows: list[Row]) -> None:
-    fields = [table.model._meta.get_field(name) for name in table.columns]
+def _write_postgres(rows: Rows, epoch: int) -> None:
+    """Every statement of the batch in one pipeline (one round trip), the fence first."""
+    connection.ensure_connection()
+    conn = connection.connection
+    with conn.cursor() as fence, conn.cursor() as cursor:
+        with conn.pipeline():
+            fence.execute(*fence_statement(epoch))
+            for table, table_rows in rows.inserts:
+                fields = _fields(table.model, table.columns)
+                source, params = _arrays(fields, _convert(fields, table_rows))
+                cursor.execute(
+                    f"INSERT INTO {_quote(table.model._meta.db_table)} ({_columns(fields)}) "  # noqa: S608
+                    f"SELECT * FROM {source}{_on_conflict(table)}",
+                    params,
+                )
+            if rows.order_updates:
+                fields = _fields(Order, ("id", *ORDER_UPDATE_COLUMNS))
+                source, params = _arrays(fields, _convert(fields, rows.order_updates))
+                names = ", ".join(_quote(f.column) for f in fields)
+                sets = ", ".join(f"{_quote(f.column)} = v.{_quote(f.column)}" for f in fields[1:])
+                cursor.execute(
+                    f"UPDATE {_quote(Order._meta.db_table)} AS o SET {sets} FROM {source} AS v({names}) "  # noqa: S608
+                    f"WHERE o.{_quote('id')} = v.{_quote('id')}",
+                    params,
+                )
+            for symbol, status in rows.statuses.items():
+                cursor.execute(
+                    f"UPDATE {_quote(Instrument._meta.db_table)} SET status = %s WHERE symbol = %s",  # noqa: S608
+                    [status, symbol],
+                )
+        fence_verify(fence.rowcount, epoch)
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _fields(model: type[Model], names: tuple[str, ...]) -> list[Any]:
+    return [model._meta.get_field(name) for name in names]
+
+
+def _convert(fields: list[Any], rows: list[Row]) -> list[Row]:
     convert = _converters(fields)
-    values = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
-    if connection.vendor == "postgresql":
-        if table.conflict:
-            _upsert_unnest(table, fields, values)
-        else:
-            _copy(table, fields, values)
-    else:
-        _insert_values(table, fields, values)
+    return [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
 
 
 def _columns(fields: list[Any]) -> str:
-    return ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return ", ".join(_quote(f.column) for f in fields)
 
 
 def _on_conflict(table: Table) -> str:
     if not table.conflict:
         return ""
-    quote, get = connection.ops.quote_name, table.model._meta.get_field
-    conflict = ", ".join(quote(get(name).column) for name in table.conflict)
-    sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in (get(n).column for n in table.update))
+    get = table.model._meta.get_field
+    conflict = ", ".join(_quote(get(name).column) for name in table.conflict)
+    sets = ", ".join(f"{_quote(c)} = EXCLUDED.{_quote(c)}" for c in (get(n).column for n in table.update))
     return f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
-
-
-def _copy(table: Table, fields: list[Any], values: list[Row]) -> None:
-    sql = f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({_columns(fields)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in values:
-            copy.write_row(row)
 
 
 def _arrays(fields: list[Any], values: list[Row]) -> tuple[str, list[list[Any]]]:
@@ -144,53 +178,19 @@ def _arrays(fields: list[Any], values: list[Row]) -> tuple[str, list[list[Any]]]
     return f"unnest({casts})", [list(column) for column in zip(*values, strict=True)]
 
 
-def _upsert_unnest(table: Table, fields: list[Any], values: list[Row]) -> None:
-    source, params = _arrays(fields, values)
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(table.model._meta.db_table)} ({_columns(fields)}) "  # noqa: S608
-        f"SELECT * FROM {source}{_on_conflict(table)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def _insert_values(table: Table, fields: list[Any], values: list[Row]) -> None:
+def _insert_values(cursor: Any, table: Table, rows: list[Row]) -> None:
     """SQLite: multi-row INSERT ... VALUES, in as few statements as its parameter limit allows."""
+    fields = _fields(table.model, table.columns)
+    values = _convert(fields, rows)
     per_row = len(fields)
     chunk = max(1, min(len(values), _max_params() // per_row))
     placeholder = "(" + ", ".join(["%s"] * per_row) + ")"
-    head = f"INSERT INTO {connection.ops.quote_name(table.model._meta.db_table)} ({_columns(fields)}) VALUES "  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), chunk):
-            part = values[start : start + chunk]
-            cursor.execute(
-                head + ", ".join([placeholder] * len(part)) + _on_conflict(table),
-                [v for r in part for v in r],
-            )
-
-
-def _orders_update(rows: list[Row]) -> None:
-    """Rows are (id, *ORDER_UPDATE_COLUMNS). PostgreSQL: one UPDATE ... FROM unnest(...);
-    SQLite: one prepared UPDATE per order, sent with executemany."""
-    meta = Order._meta
-    quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in ("id", *ORDER_UPDATE_COLUMNS)]
-    convert = _converters(fields)
-    values = [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
-    table = quote(meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            source, params = _arrays(fields, values)
-            names = ", ".join(quote(f.column) for f in fields)
-            sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
-            cursor.execute(
-                f"UPDATE {table} AS o SET {sets} FROM {source} AS v({names}) WHERE o.{quote('id')} = v.{quote('id')}",  # noqa: S608
-                params,
-            )
-        else:
-            sets = ", ".join(f"{quote(f.column)} = %s" for f in fields[1:])
-            sql = f"UPDATE {table} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
-            cursor.executemany(sql, [[*row[1:], row[0]] for row in values])
+    head = f"INSERT INTO {_quote(table.model._meta.db_table)} ({_columns(fields)}) VALUES "  # noqa: S608
+    for start in range(0, len(values), chunk):
+        part = values[start : start + chunk]
+        cursor.execute(
+            head + ", ".join([placeholder] * len(part)) + _on_conflict(table), [v for r in part for v in r]
+        )
 
 
 def _identity(value: Any) -> Any:
