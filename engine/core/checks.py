@@ -3,21 +3,20 @@
 Run after every step in tests; cheap enough to run on a recovered engine in production.
 """
 
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
+from engine.core.book import BookSide, OrderBook
 from engine.core.enums import BUY, SELL
 from engine.core.errors import InvariantError
+from engine.core.order import Order
 from engine.core.stops import triggers_low
-
-if TYPE_CHECKING:
-    from engine.core.book import BookSide, Order, OrderBook
 
 
 def _fail(msg: str) -> NoReturn:
     raise InvariantError(msg)
 
 
-def validate_engine(books: dict[str, "OrderBook"], index: dict[int, "Order"]) -> None:
+def validate_engine(books: dict[str, OrderBook], index: dict[int, Order]) -> None:
     """Raise InvariantError unless: no book is crossed; every level's total and count equal its orders;
     levels are FIFO by priority; no empty level; no order with remaining <= 0; the id index and the
     levels/stops hold exactly the same orders; the cached best and sorted keys agree with the levels.
@@ -38,7 +37,7 @@ def validate_engine(books: dict[str, "OrderBook"], index: dict[int, "Order"]) ->
         _fail(f"index holds {len(index)} orders but books and stops hold {seen}")
 
 
-def _validate_side(book: "OrderBook", bside: "BookSide", index: dict[int, "Order"]) -> int:
+def _validate_side(book: OrderBook, bside: BookSide, index: dict[int, Order]) -> int:
     symbol, neg = book.symbol, bside.is_bid
     side = BUY if bside.is_bid else SELL
     name = f"{symbol} {'bids' if neg else 'asks'}"
@@ -87,7 +86,7 @@ def _validate_side(book: "OrderBook", bside: "BookSide", index: dict[int, "Order
     return count
 
 
-def _validate_stops(book: "OrderBook", index: dict[int, "Order"]) -> int:
+def _validate_stops(book: OrderBook, index: dict[int, Order]) -> int:
     stops = book.stops
     lows: set[tuple[int, int, int]] = set()
     highs: set[tuple[int, int, int]] = set()

@@ -7,7 +7,7 @@ changes nothing. Read views, validation, hashing and recovery live in ``EngineVi
 
 from collections import deque
 
-from engine.core.book import Order, OrderBook
+from engine.core.book import OrderBook
 from engine.core.enums import (
     BUY,
     CANCELED,
@@ -36,6 +36,7 @@ from engine.core.enums import (
 from engine.core.events import Event, Refused, order_event
 from engine.core.filters import check_params
 from engine.core.matching import END_BUDGET, END_DONE, END_STP, match, walk
+from engine.core.order import Order
 from engine.core.spec import InstrumentSpec
 from engine.core.stops import condition_holds
 from engine.core.views import EngineViews

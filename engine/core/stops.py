@@ -8,22 +8,19 @@ stops leave this book in placement (priority) order.
 """
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from sortedcontainers import SortedList
 
 from engine.core.enums import BUY, SELL, STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT
-
-if TYPE_CHECKING:
-    from engine.core.book import Order
+from engine.core.order import Order
 
 
-def triggers_low(o: "Order") -> bool:
+def triggers_low(o: Order) -> bool:
     """True if ``o`` triggers on a trade at or below its stop price, False if at or above."""
     return (o.side is SELL and o.type is STOP_LOSS_LIMIT) or (o.side is BUY and o.type is TAKE_PROFIT_LIMIT)
 
 
-def condition_holds(o: "Order", price: int) -> bool:
+def condition_holds(o: Order, price: int) -> bool:
     """Would a trade at ``price`` trigger ``o``?"""
     assert o.stop_price is not None
     return price <= o.stop_price if triggers_low(o) else price >= o.stop_price
@@ -42,15 +39,15 @@ class StopBook:
     def __len__(self) -> int:
         return len(self.waiting)
 
-    def add(self, o: "Order") -> None:
+    def add(self, o: Order) -> None:
         self.waiting[o.order_id] = o
         (self.lows if triggers_low(o) else self.highs).add((o.stop_price, o.priority, o.order_id))
 
-    def remove(self, o: "Order") -> None:
+    def remove(self, o: Order) -> None:
         del self.waiting[o.order_id]
         (self.lows if triggers_low(o) else self.highs).remove((o.stop_price, o.priority, o.order_id))
 
-    def collect(self, low: int, high: int) -> list["Order"]:
+    def collect(self, low: int, high: int) -> list[Order]:
         """Remove and return, in priority order, the stops triggered by trades printing in [low, high]."""
         keys: list[tuple[int, int, int]] = []
         lows, highs = self.lows, self.highs
@@ -68,5 +65,5 @@ class StopBook:
         waiting = self.waiting
         return [waiting.pop(k[2]) for k in keys]
 
-    def in_priority_order(self) -> Iterator["Order"]:
+    def in_priority_order(self) -> Iterator[Order]:
         return iter(sorted(self.waiting.values(), key=lambda o: o.priority))

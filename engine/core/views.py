@@ -7,7 +7,7 @@ exact state it persisted; ``state_hash()`` then equals the original's.
 import hashlib
 from dataclasses import dataclass
 
-from engine.core.book import Order, OrderBook
+from engine.core.book import OrderBook
 from engine.core.checks import validate_engine
 from engine.core.enums import (
     BUY,
@@ -24,6 +24,7 @@ from engine.core.enums import (
     TimeInForce,
 )
 from engine.core.errors import RestoreError
+from engine.core.order import Order
 from engine.core.spec import InstrumentSpec
 from engine.core.stops import condition_holds
 
