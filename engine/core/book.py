@@ -167,3 +167,15 @@ class OrderBook:
 
     def side(self, side: Side) -> BookSide:
         return self.bids if side is Side.BUY else self.asks
+
+
+def take_out(book: OrderBook, index: dict[int, Order], o: Order) -> int:
+    """Remove an open order or waiting stop from ``book`` and the id ``index``; returns the seq of its
+    depth change (a new market seq), or 0 if it was a waiting stop (not in the depth)."""
+    del index[o.order_id]
+    if o.order_id in book.stops.waiting:
+        book.stops.remove(o)
+        return 0
+    (book.bids if o.side is Side.BUY else book.asks).remove(o)
+    book.seq += 1
+    return book.seq

@@ -5,7 +5,8 @@ no import circle. Never handed out: ``views.OrderView`` is the public snapshot.
 """
 
 from engine.core.enums import STP as STPMode
-from engine.core.enums import OrderType, Side, TimeInForce
+from engine.core.enums import OrderStatus, OrderType, Reason, Side, TimeInForce
+from engine.core.events import OrderEvent, order_event
 
 
 class Order:
@@ -16,6 +17,7 @@ class Order:
         "next",
         "order_id",
         "owner",
+        "peak",
         "prev",
         "price",
         "priority",
@@ -26,6 +28,7 @@ class Order:
         "stp",
         "symbol",
         "tif",
+        "trail",
         "triggered",
         "type",
     )
@@ -46,6 +49,8 @@ class Order:
         stp: STPMode,
         priority: int,
         triggered: bool = False,
+        trail: int = 0,
+        peak: int | None = None,
     ) -> None:
         self.order_id = order_id
         self.owner = owner
@@ -61,6 +66,8 @@ class Order:
         self.stp = stp
         self.priority = priority
         self.triggered = triggered  # a stop order that has entered the book
+        self.trail = trail  # trailing stop: delta in basis points (0: not trailing)
+        self.peak = peak  # trailing stop: highest (SELL) / lowest (BUY) trade price since placed
         self.prev: Order | None = None
         self.next: Order | None = None
 
@@ -69,3 +76,9 @@ class Order:
             f"Order({self.order_id} {self.side} {self.remaining}@{self.price} owner={self.owner} "
             f"prio={self.priority})"
         )
+
+
+def event_of(o: Order, status: OrderStatus, remaining: int, reason: Reason | None, seq: int) -> OrderEvent:
+    """An OrderEvent for ``o`` as it is (filled, priority), with the given status and remaining."""
+    return order_event(o.order_id, o.owner, o.symbol, o.side, o.price, status, o.filled, remaining, reason,
+                       seq, o.priority)  # fmt: skip
