@@ -312,6 +312,7 @@ class MatchingEngine(OcoCommands, EngineViews):
                     o.triggered = True
                     trigger = trigger_price(o)
                     assert trigger is not None
+                    o.peak = None  # a trailing stop's peak means nothing once it has triggered
                     events.append(TriggerEvent(o.order_id, o.owner, o.symbol, o.side, trigger, book.seq))
                     if o.order_id in self._oco:
                         self._end_list(book, o.order_id, EXPIRED, events)

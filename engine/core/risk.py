@@ -20,6 +20,9 @@ ledger entry each, so the sum of the events is the balances, exactly:
   the fee account ``fee_owner``.
 - When an order ends (filled, canceled, expired, rejected) what is left of its hold is released;
   an amend releases the part it removed.
+- An OCO list has ONE hold for both legs (they can never both fill): a SELL holds qty of base, a
+  BUY the higher of the two legs' limit prices x qty. When one leg ends (the list ends), the hold
+  passes to the other leg, shrunk to what that leg alone needs (the difference is released).
 - Every accepted order gets its ORDER_HOLD first (when > 0), before the matching events; one that
   ends at once (REJECTED, FOK/IOC/MARKET that found nothing) gets the matching ORDER_RELEASE.
 
@@ -86,6 +89,7 @@ class _Hold:
     is_buy: bool
     price: int | None
     remaining: int  # lots, as last seen (None-able orders by quote amount use _HUGE)
+    legs: dict[int, int] | None = None  # a live OCO list's shared hold: leg id -> its limit price
 
 
 class Exchange:
@@ -184,6 +188,7 @@ class Exchange:
         tif: TimeInForce = TimeInForce.GTC,
         stp: STP = STP.NONE,
         quote_qty: int | None = None,
+        trailing_delta: int | None = None,
     ) -> list[Event]:
         """MatchingEngine.place with funds held first and every fill settled (see module docstring).
 
@@ -191,7 +196,7 @@ class Exchange:
         funds check (RISK_INSUFFICIENT_FUNDS); a refused place changes nothing.
         """
         bad = self.matching.check_place(
-            order_id, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty
+            order_id, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta
         )
         if bad is not None:
             return [Refused("place", order_id, symbol, bad, owner)]
@@ -206,9 +211,48 @@ class Exchange:
                                       remaining)  # fmt: skip
         out: list[Event] = [self._change(owner, asset, -hold, hold, _HOLD, order_id=order_id)] if hold else []
         inner = self.matching.place(
-            order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty
+            order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta
         )
         assert not isinstance(inner[0], Refused), inner  # check_place said it would be accepted
+        self._settle(m, inner, out)
+        return out
+
+    def place_oco(
+        self,
+        owner: int,
+        symbol: str,
+        side: Side,
+        qty: int,
+        limit_id: int,
+        price: int,
+        stop_id: int,
+        stop_limit_price: int,
+        stop_price: int | None = None,
+        *,
+        trailing_delta: int | None = None,
+        stop_tif: TimeInForce = TimeInForce.GTC,
+        stp: STP = STP.NONE,
+    ) -> list[Event]:
+        """MatchingEngine.place_oco with ONE hold for the list (module docstring): refusals as
+        ``check_oco`` gives them, then RISK_INSUFFICIENT_FUNDS; the ORDER_HOLD names ``limit_id``."""
+        kw: dict[str, Any] = {"trailing_delta": trailing_delta, "stop_tif": stop_tif, "stp": stp}
+        args = (symbol, side, qty, limit_id, price, stop_id, stop_limit_price, stop_price)
+        bad = self.matching.check_oco(*args, **kw)
+        if bad is not None:
+            return [Refused("place_oco", limit_id, symbol, bad, owner)]
+        m = self._markets[symbol]
+        is_buy = side is BUY
+        top = max(price, stop_limit_price)
+        hold = top * qty * m.unit_atoms if is_buy else qty * m.lot_atoms
+        asset = m.quote if is_buy else m.base
+        if self.balance(owner, asset)[0] < hold:
+            return [Refused("place_oco", limit_id, symbol, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
+        h = _Hold(owner, symbol, asset, hold, is_buy, top if is_buy else None, qty,
+                  {limit_id: price, stop_id: stop_limit_price})  # fmt: skip
+        self._holds[limit_id] = self._holds[stop_id] = h
+        out: list[Event] = [self._change(owner, asset, -hold, hold, _HOLD, order_id=limit_id)]
+        inner = self.matching.place_oco(owner, *args, **kw)
+        assert not isinstance(inner[0], Refused), inner
         self._settle(m, inner, out)
         return out
 
@@ -255,6 +299,9 @@ class Exchange:
                     continue
                 if e.status in _TERMINAL:
                     del holds[e.order_id]
+                    if h.legs is not None:  # a list ends: the hold passes to the other leg
+                        self._pass_on(m, h, e.order_id, out)
+                        continue
                     if h.atoms:
                         out.append(
                             self._change(h.owner, h.asset, h.atoms, -h.atoms, _RELEASE, order_id=e.order_id)
@@ -267,6 +314,19 @@ class Exchange:
                     h.remaining = e.remaining
                     h.atoms -= atoms
                     out.append(self._change(h.owner, h.asset, atoms, -atoms, _RELEASE, order_id=e.order_id))
+
+    def _pass_on(self, m: _Market, h: _Hold, ended: int, out: list[Event]) -> None:
+        """Leg ``ended`` of a shared hold ended: the other leg keeps the hold, shrunk to its own need."""
+        assert h.legs is not None
+        other = next(k for k in h.legs if k != ended)
+        price = h.legs[other]
+        h.legs = None
+        if h.is_buy and h.price is not None and price < h.price:
+            cut = (h.price - price) * h.remaining * m.unit_atoms
+            h.price = price
+            if cut:
+                h.atoms -= cut
+                out.append(self._change(h.owner, h.asset, cut, -cut, _RELEASE, order_id=ended))
 
     def _trade(self, m: _Market, t: TradeEvent, out: list[Event]) -> None:
         base_atoms = t.qty * m.lot_atoms
@@ -351,6 +411,20 @@ class Exchange:
         self._holds[order["order_id"]] = _Hold(order["owner"], order["symbol"], m.quote if is_buy else m.base, atoms,
                                                is_buy, order["price"] if is_buy else None, remaining)  # fmt: skip
 
+    def restore_oco(self, leg_id: int, other_id: int) -> None:
+        """MatchingEngine.restore_oco, and the two legs' holds become the list's one shared hold."""
+        self.matching.restore_oco(leg_id, other_id)
+        a = self._holds[leg_id]
+        m = self._markets[a.symbol]
+        legs = {
+            oid: view.price for oid in (leg_id, other_id) if (view := self.matching.order(oid)) is not None
+        }
+        top = max(legs.values())
+        atoms = top * a.remaining * m.unit_atoms if a.is_buy else a.remaining * m.lot_atoms
+        self._holds[leg_id] = self._holds[other_id] = _Hold(
+            a.owner, a.symbol, a.asset, atoms, a.is_buy, top if a.is_buy else None, a.remaining, legs
+        )
+
     def state_hash(self) -> str:
         """The books' hash combined with every non-zero balance, deterministic."""
         h = hashlib.sha256(self.matching.state_hash().encode())
@@ -373,7 +447,16 @@ class Exchange:
         equals deposits - withdrawals + adjustments (+ restored balances)."""
         problems = []
         held: dict[tuple[int, str], int] = defaultdict(int)
+        counted: set[int] = set()
         for oid, h in self._holds.items():
+            if h.legs is not None:
+                view = self.matching.order(oid)
+                other = None if view is None else view.oco_leg
+                if other is None or set(h.legs) != {oid, other} or self._holds.get(other) is not h:
+                    problems.append(f"order {oid}: shared hold does not match its live OCO list")
+                if id(h) in counted:
+                    continue
+                counted.add(id(h))
             held[(h.owner, h.asset)] += h.atoms
             view = self.matching.order(oid)
             m = self._markets[h.symbol]
