@@ -308,12 +308,13 @@ class MatchingEngine(OcoCommands, EngineViews):
             if self._oco:
                 self._end_touched_lists(book, start, events)
             if traded is not None and book.stops.waiting:
+                seq = book.seq  # "when": the last market event of the pass that triggered them
                 for o in book.stops.collect(traded[0], traded[1], events):
                     o.triggered = True
                     trigger = trigger_price(o)
                     assert trigger is not None
                     o.peak = None  # a trailing stop's peak means nothing once it has triggered
-                    events.append(TriggerEvent(o.order_id, o.owner, o.symbol, o.side, trigger, book.seq))
+                    events.append(TriggerEvent(o.order_id, o.owner, o.symbol, o.side, trigger, seq))
                     if o.order_id in self._oco:
                         self._end_list(book, o.order_id, EXPIRED, events)
                     queue.append(o)

@@ -143,10 +143,11 @@ class RefEngine:
                     if s.peak != peak0:
                         moved.append(s)
             ev.extend(self._trail_ev(s) for s in moved)
+            seq = b.seq
             for s in hit:
                 b.stops.remove(s)
                 s.triggered = True
-                ev.append(("triggered", s.id, s.owner, s.symbol, s.side, self._trigger(s), b.seq))
+                ev.append(("triggered", s.id, s.owner, s.symbol, s.side, self._trigger(s), seq))
                 if s.id in self.oco:
                     self._end_list(b, s.id, "EXPIRED", ev)
                 queue.append(s)
