@@ -166,3 +166,15 @@ def test_restore_oco_links_two_restored_legs_and_refuses_others() -> None:
     new.eng.restore_oco(10, 11)
     new.eng.validate()
     assert new.eng.state_hash() == b.eng.state_hash()
+
+
+def test_a_pass_that_fills_the_limit_leg_and_reaches_the_stop_price_fills_it_and_triggers_nothing() -> None:
+    b = Book()
+    _trade_at(b, 100)
+    _sell_oco(b)  # LIMIT_MAKER 110 above, stop 95 below
+    b.sell(5, 1, 90)  # id 3 rests below the stop price
+    ev = b.buy(6, 3, 110)  # id 4 prints 90 (<= 95) then 110 (the limit leg) in one pass
+    assert trades(ev) == [(4, 3, 90, 1), (4, 10, 110, 2)]
+    assert not [e for e in ev if isinstance(e, TriggerEvent)]
+    assert statuses(ev)[-1] == (11, EXPIRED, 0, 0, OTHER)
+    assert b.eng.open_orders() == []
