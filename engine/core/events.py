@@ -29,7 +29,8 @@ class OrderEvent:
     the depth at (side, price) by itself: the order entered the book, or left/shrank in it other than by
     a trade (cancel, amend, STP). A maker's fill event has seq 0: its ``TradeEvent`` carries the change.
     ``priority`` is the order's time priority (global, increasing); a triggered stop gets a new one when
-    it enters the book. Persist it for ``restore_order``.
+    it enters the book. Persist it for ``restore_order``. A stop's triggering is its own event
+    (``TriggerEvent``); a waiting trailing stop's moving trigger price too (``TrailEvent``).
     """
 
     order_id: int
@@ -64,7 +65,8 @@ class TradeEvent:
 class Refused:
     """A command that was not carried out; nothing changed (a refused ``place`` does not use its id).
 
-    ``op`` is the command: place, cancel, amend, cancel_all, deposit, withdraw, adjust.
+    ``op`` is the command: place, place_oco (``order_id`` is its ``limit_id``), cancel, amend,
+    cancel_all, deposit, withdraw, adjust.
     """
 
     op: str
