@@ -20,7 +20,24 @@ TIFS = ["GTC", "GTC", "IOC", "FOK"]
 STPS = ["NONE", "NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]
 
 
-def random_commands(seed: int, n: int, owners: int = 4, mid: int = 100, spread: int = 6) -> Iterator[tuple]:
+STOP_HEAVY = ["LIMIT"] * 4 + [
+    "MARKET",
+    "STOP_LOSS_LIMIT",
+    "STOP_LOSS_LIMIT",
+    "STOP_LOSS_LIMIT",
+    "TAKE_PROFIT_LIMIT",
+]
+
+
+def random_commands(
+    seed: int,
+    n: int,
+    owners: int = 4,
+    mid: int = 100,
+    spread: int = 6,
+    types: list[str] = TYPES,
+    oco: float = 0.05,
+) -> Iterator[tuple]:
     """Commands as tuples: ("place", kwargs) / ("cancel", id, sym) / ("amend", id, sym, lots) /
     ("cancel_all", owner, sym, side). A small price range and few owners provoke crossings and STP."""
     rnd = random.Random(seed)
@@ -37,7 +54,7 @@ def random_commands(seed: int, n: int, owners: int = 4, mid: int = 100, spread: 
         if k < 0.20:
             yield ("cancel_all", rnd.randint(1, owners), sym, rnd.choice((None, "BUY", "SELL")))
             continue
-        if k < 0.25:  # an OCO list: LIMIT_MAKER and a (sometimes trailing) STOP_LOSS_LIMIT
+        if k < 0.20 + oco:  # an OCO list: LIMIT_MAKER and a (sometimes trailing) STOP_LOSS_LIMIT
             side = rnd.choice(("BUY", "SELL"))
             trail = rnd.choice((None, None, 50, 300, 2000))
             yield ("place_oco", {
@@ -49,7 +66,7 @@ def random_commands(seed: int, n: int, owners: int = 4, mid: int = 100, spread: 
             })  # fmt: skip
             next_id += 2
             continue
-        typ = rnd.choice(TYPES)
+        typ = rnd.choice(types)
         side = rnd.choice(("BUY", "SELL"))
         cmd: dict[str, Any] = {
             "oid": next_id if rnd.random() > 0.02 else rnd.randrange(1, next_id + 1),  # some duplicates
