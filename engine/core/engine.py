@@ -336,8 +336,10 @@ class MatchingEngine(OcoCommands, EngineViews):
         o = self._orders.get(order_id)
         if o is None or o.symbol != symbol:
             return [Refused("cancel", order_id, symbol, Reason.MATCHING_UNKNOWN_ORDER)]
-        events: list[Event] = []
-        self._cancel(self._books[symbol], o, events)
+        book = self._books[symbol]  # _cancel inlined: cancels are on the hot path
+        events: list[Event] = [event_of(o, CANCELED, 0, None, take_out(book, self._orders, o))]
+        if self._oco and order_id in self._oco:
+            self._end_list(book, order_id, CANCELED, events)
         return events
 
     def _cancel(self, book: OrderBook, o: Order, events: list[Event]) -> None:
