@@ -8,7 +8,7 @@ See docs/engine-core.md.
 from engine.core.engine import MatchingEngine
 from engine.core.enums import STP, BalanceReason, OrderStatus, OrderType, Reason, Side, TimeInForce
 from engine.core.errors import EngineError, FilterError, InvariantError, RestoreError
-from engine.core.events import BalanceEvent, Event, OrderEvent, Refused, TradeEvent
+from engine.core.events import BalanceEvent, Event, OrderEvent, Refused, TradeEvent, TrailEvent, TriggerEvent
 from engine.core.risk import Exchange
 from engine.core.spec import InstrumentSpec
 from engine.core.views import OrderView, UnknownSymbolError
@@ -34,5 +34,7 @@ __all__ = [
     "Side",
     "TimeInForce",
     "TradeEvent",
+    "TrailEvent",
+    "TriggerEvent",
     "UnknownSymbolError",
 ]

@@ -4,7 +4,8 @@ A side keeps ``levels`` (price -> Level) and ``keys``, a SortedList of the level
 bids, so index 0 is the best price on both sides), plus the best level cached. A level is an
 intrusive doubly-linked list of ``Order`` objects (O(1) append, pop-front and unlink for cancels) with
 its total and count. Empty levels are removed at once. These classes are the engine's private,
-mutable state: never hand them out (``views.OrderView`` is the public snapshot).
+mutable state: never hand them out (``views.OrderView`` is the public snapshot). ``Order`` lives in
+``order.py`` so that this module and ``stops.py`` both import it without importing each other.
 
 Removed orders get their links cleared, so the structure holds no reference cycles once an order is
 gone and CPython frees it by reference counting alone (the GC never has garbage to find here).
@@ -14,73 +15,10 @@ from collections.abc import Iterator
 
 from sortedcontainers import SortedList
 
-from engine.core.enums import STP as STPMode
-from engine.core.enums import OrderType, Side, TimeInForce
+from engine.core.enums import Side
+from engine.core.order import Order
 from engine.core.spec import InstrumentSpec
 from engine.core.stops import StopBook
-
-
-class Order:
-    """A resting or waiting order. ``remaining`` > 0 while it is in the engine."""
-
-    __slots__ = (
-        "filled",
-        "next",
-        "order_id",
-        "owner",
-        "prev",
-        "price",
-        "priority",
-        "qty",
-        "remaining",
-        "side",
-        "stop_price",
-        "stp",
-        "symbol",
-        "tif",
-        "triggered",
-        "type",
-    )
-
-    def __init__(
-        self,
-        order_id: int,
-        owner: int,
-        symbol: str,
-        side: Side,
-        type: OrderType,
-        price: int,
-        stop_price: int | None,
-        qty: int,
-        filled: int,
-        remaining: int,
-        tif: TimeInForce,
-        stp: STPMode,
-        priority: int,
-        triggered: bool = False,
-    ) -> None:
-        self.order_id = order_id
-        self.owner = owner
-        self.symbol = symbol
-        self.side = side
-        self.type = type
-        self.price = price
-        self.stop_price = stop_price
-        self.qty = qty  # as placed; filled + remaining + (amended/canceled away) == qty
-        self.filled = filled
-        self.remaining = remaining
-        self.tif = tif
-        self.stp = stp
-        self.priority = priority
-        self.triggered = triggered  # a stop order that has entered the book
-        self.prev: Order | None = None
-        self.next: Order | None = None
-
-    def __repr__(self) -> str:
-        return (
-            f"Order({self.order_id} {self.side} {self.remaining}@{self.price} owner={self.owner} "
-            f"prio={self.priority})"
-        )
 
 
 class Level:
@@ -229,3 +167,15 @@ class OrderBook:
 
     def side(self, side: Side) -> BookSide:
         return self.bids if side is Side.BUY else self.asks
+
+
+def take_out(book: OrderBook, index: dict[int, Order], o: Order) -> int:
+    """Remove an open order or waiting stop from ``book`` and the id ``index``; returns the seq of its
+    depth change (a new market seq), or 0 if it was a waiting stop (not in the depth)."""
+    del index[o.order_id]
+    if o.order_id in book.stops.waiting:
+        book.stops.remove(o)
+        return 0
+    (book.bids if o.side is Side.BUY else book.asks).remove(o)
+    book.seq += 1
+    return book.seq

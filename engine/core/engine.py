@@ -7,7 +7,7 @@ changes nothing. Read views, validation, hashing and recovery live in ``EngineVi
 
 from collections import deque
 
-from engine.core.book import Order, OrderBook
+from engine.core.book import OrderBook, take_out
 from engine.core.enums import (
     BUY,
     CANCELED,
@@ -33,18 +33,20 @@ from engine.core.enums import (
     Side,
     TimeInForce,
 )
-from engine.core.events import Event, Refused, order_event
+from engine.core.events import Event, Refused, TriggerEvent, order_event
 from engine.core.filters import check_params
 from engine.core.matching import END_BUDGET, END_DONE, END_STP, match, walk
+from engine.core.oco import OcoCommands
+from engine.core.order import Order, event_of
 from engine.core.spec import InstrumentSpec
-from engine.core.stops import condition_holds
+from engine.core.stops import trail_event, trigger_price, would_trigger
 from engine.core.views import EngineViews
 
 _NO_LIQUIDITY = Reason.MATCHING_NO_LIQUIDITY
 _HUGE = 1 << 62  # "no lot cap" for MARKET orders by quote amount
 
 
-class MatchingEngine(EngineViews):
+class MatchingEngine(OcoCommands, EngineViews):
     """All books of the exchange. Single-threaded; not safe for concurrent use.
 
     Order ids are chosen by the caller and used once: a ``place`` with an id the engine has seen
@@ -56,6 +58,7 @@ class MatchingEngine(EngineViews):
         self._orders: dict[int, Order] = {}  # open orders and waiting stops, all symbols
         self._used_ids: set[int] = set()
         self._priority = 0  # last time priority handed out
+        self._oco: dict[int, int] = {}  # live OCO lists: each leg's id -> the other leg's id
 
     def add_instrument(self, spec: InstrumentSpec) -> None:
         """Open an empty book. ValueError if the symbol already has one."""
@@ -78,12 +81,14 @@ class MatchingEngine(EngineViews):
         tif: TimeInForce = GTC,
         stp: STP = STP_NONE,
         quote_qty: int | None = None,
+        trailing_delta: int | None = None,
     ) -> list[Event]:
         """Place an order: ``qty`` in lots, ``price``/``stop_price`` in ticks, ``quote_qty`` in units.
 
         LIMIT needs price (any tif). MARKET needs exactly one of qty / quote_qty, no price, and tif GTC
         (the default, read as "not given") or IOC; it never rests. LIMIT_MAKER needs price and tif GTC.
         STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT need price and stop_price; tif applies once triggered.
+        A trailing stop is a STOP_LOSS_LIMIT with ``trailing_delta`` (basis points) and no stop_price.
         """
         book = self._books.get(symbol)
         if book is None:
@@ -100,8 +105,9 @@ class MatchingEngine(EngineViews):
             and (side is BUY or side is SELL)
             and (tif is GTC or tif is IOC or tif is FOK)
             and (stp is STP_NONE or stp is EXPIRE_TAKER or stp is EXPIRE_MAKER or stp is EXPIRE_BOTH)
+            and trailing_delta is None
         ):
-            bad = check_params(side, type, qty, price, stop_price, tif, stp, quote_qty)
+            bad = check_params(side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta)
             if bad is not None:
                 return [Refused("place", order_id, symbol, bad, owner)]
         used = self._used_ids
@@ -148,10 +154,11 @@ class MatchingEngine(EngineViews):
             )
         else:
             assert qty is not None and price is not None
-            o = Order(order_id, owner, symbol, side, type, price, stop_price, qty, 0, qty, tif, stp, prio)
+            o = Order(order_id, owner, symbol, side, type, price, stop_price, qty, 0, qty, tif, stp, prio,
+                      trail=trailing_delta or 0)  # fmt: skip
             return self._place_stop(book, o)
-        if traded is not None and book.stops.waiting:
-            self._run_triggered(book, traded, events)
+        if (traded is not None and book.stops.waiting) or self._oco:
+            self._after_pass(book, traded, 0, events)
         return events
 
     def check_place(
@@ -166,11 +173,12 @@ class MatchingEngine(EngineViews):
         tif: TimeInForce = GTC,
         stp: STP = STP_NONE,
         quote_qty: int | None = None,
+        trailing_delta: int | None = None,
     ) -> Reason | None:
         """The reason ``place`` would refuse these parameters with, or None; changes nothing."""
         if symbol not in self._books:
             return Reason.MATCHING_UNKNOWN_SYMBOL
-        bad = check_params(side, type, qty, price, stop_price, tif, stp, quote_qty)
+        bad = check_params(side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta)
         if bad is None and order_id in self._used_ids:
             return Reason.MATCHING_DUPLICATE_ID
         return bad
@@ -204,19 +212,22 @@ class MatchingEngine(EngineViews):
         )
 
     def _place_stop(self, book: OrderBook, o: Order) -> list[Event]:
-        """A stop waits (NEW, seq 0) unless its condition already holds at the last trade price."""
-        last, reason = book.last_price, None
-        if last is not None and condition_holds(o, last):
-            reason = Reason.MATCHING_WOULD_TRIGGER_IMMEDIATELY
-        else:
+        """A stop waits (NEW, seq 0) unless its condition already holds at the last trade price.
+
+        A trailing stop starts from the last trade price (a TrailEvent after its NEW if there is one);
+        its condition never holds at placement.
+        """
+        events: list[Event] = []
+        if o.trail:
+            o.peak = book.last_price
+        if not would_trigger(o, book.last_price):
             book.stops.add(o)
             self._orders[o.order_id] = o
-        status, remaining = (NEW, o.qty) if reason is None else (REJECTED, 0)
-        return [
-            order_event(
-                o.order_id, o.owner, o.symbol, o.side, o.price, status, 0, remaining, reason, 0, o.priority
-            )
-        ]
+            events.append(event_of(o, NEW, o.qty, None, 0))
+            trail_event(o, events)
+        else:
+            events.append(event_of(o, REJECTED, 0, Reason.MATCHING_WOULD_TRIGGER_IMMEDIATELY, 0))
+        return events
 
     def _execute(
         self,
@@ -236,7 +247,7 @@ class MatchingEngine(EngineViews):
     ) -> tuple[int, int] | None:
         """One taker pass plus its final order event; rests a GTC remainder. ``stop``: a triggered stop.
 
-        Returns the (lowest, highest) trade price of the pass, or None if nothing traded.
+        Returns the (first, last) trade price of the pass, or None if nothing traded.
         """
         is_buy = side is BUY
         symbol = book.symbol
@@ -282,24 +293,41 @@ class MatchingEngine(EngineViews):
             events.append(
                 order_event(order_id, owner, symbol, side, price, EXPIRED, filled, 0, reason, 0, prio)
             )
-        if not first:
-            return None
-        return (first, last) if first <= last else (last, first)
+        return (first, last) if first else None
 
-    def _run_triggered(self, book: OrderBook, traded: tuple[int, int], events: list[Event]) -> None:
-        """Enter the stops triggered by a pass, in placement order; stops they trigger queue up behind."""
-        queue = deque(book.stops.collect(*traded))
-        while queue:
+    def _after_pass(
+        self, book: OrderBook, traded: tuple[int, int] | None, start: int, events: list[Event]
+    ) -> None:
+        """What a taker's pass (its events from ``events[start]`` on) causes, in this order: the OCO
+        lists whose leg it touched end; its trade prices move trailing stops (TrailEvents); the stops
+        it triggered leave the waiting list in placement order (a TriggerEvent each, then the end of
+        its OCO list), then enter the book one by one, each pass doing the same; the stops a pass
+        triggers queue up behind those already triggered."""
+        queue: deque[Order] = deque()
+        while True:
+            if self._oco:
+                self._end_touched_lists(book, start, events)
+            if traded is not None and book.stops.waiting:
+                seq = book.seq  # "when": the last market event of the pass that triggered them
+                for o in book.stops.collect(traded[0], traded[1], events):
+                    o.triggered = True
+                    trigger = trigger_price(o)
+                    assert trigger is not None
+                    o.peak = None  # a trailing stop's peak means nothing once it has triggered
+                    events.append(TriggerEvent(o.order_id, o.owner, o.symbol, o.side, trigger, seq))
+                    if o.order_id in self._oco:
+                        self._end_list(book, o.order_id, EXPIRED, events)
+                    queue.append(o)
+            if not queue:
+                return
             o = queue.popleft()
             self._priority += 1
-            o.priority = self._priority
-            o.triggered = True
-            oid, prio = o.order_id, o.priority
-            r = self._execute(
-                book, oid, o.owner, o.side, o.type, o.price, o.remaining, None, o.tif, o.stp, prio, o, events
-            )
-            if r is not None and book.stops.waiting:
-                queue.extend(book.stops.collect(*r))
+            o.priority = prio = self._priority
+            start = len(events)
+            traded = self._execute(
+                book, o.order_id, o.owner, o.side, o.type, o.price, o.remaining, None, o.tif, o.stp, prio, o,
+                events,
+            )  # fmt: skip
 
     # ------------------------------------------------------------------ cancel / amend
 
@@ -308,26 +336,24 @@ class MatchingEngine(EngineViews):
         o = self._orders.get(order_id)
         if o is None or o.symbol != symbol:
             return [Refused("cancel", order_id, symbol, Reason.MATCHING_UNKNOWN_ORDER)]
-        return [self._cancel(self._books[symbol], o)]
+        book = self._books[symbol]  # _cancel inlined: cancels are on the hot path
+        events: list[Event] = [event_of(o, CANCELED, 0, None, take_out(book, self._orders, o))]
+        if self._oco and order_id in self._oco:
+            self._end_list(book, order_id, CANCELED, events)
+        return events
 
-    def _cancel(self, book: OrderBook, o: Order) -> Event:
-        del self._orders[o.order_id]
-        if o.stop_price is not None and not o.triggered:
-            book.stops.remove(o)
-            seq = 0
-        else:
-            (book.bids if o.side is BUY else book.asks).remove(o)
-            book.seq += 1
-            seq = book.seq
-        return order_event(
-            o.order_id, o.owner, o.symbol, o.side, o.price, CANCELED, o.filled, 0, None, seq, o.priority
-        )
+    def _cancel(self, book: OrderBook, o: Order, events: list[Event]) -> None:
+        """CANCELED for ``o``, then for the other leg if ``o`` is a leg of a live OCO list."""
+        events.append(event_of(o, CANCELED, 0, None, take_out(book, self._orders, o)))
+        if self._oco and o.order_id in self._oco:
+            self._end_list(book, o.order_id, CANCELED, events)
 
     def amend(self, order_id: int, symbol: str, new_remaining: int) -> list[Event]:
         """Reduce an order's remaining lots, keeping its queue place. Needs 0 < new < remaining.
 
         Refused with MATCHING_UNKNOWN_ORDER or MATCHING_BAD_AMEND; otherwise one order event with the
-        same status and the new remaining (seq > 0 if the order is in the book).
+        same status and the new remaining (seq > 0 if the order is in the book). A leg of a live OCO
+        list is amended with its other leg (the legs always have the same remaining): two events.
         """
         o = self._orders.get(order_id)
         if o is None or o.symbol != symbol:
@@ -335,30 +361,22 @@ class MatchingEngine(EngineViews):
         if type(new_remaining) is not int or not 0 < new_remaining < o.remaining:
             return [Refused("amend", order_id, symbol, Reason.MATCHING_BAD_AMEND)]
         book = self._books[symbol]
+        events = [self._amend(book, o, new_remaining)]
+        other = self._oco.get(order_id) if self._oco else None
+        if other is not None:
+            events.append(self._amend(book, self._orders[other], new_remaining))
+        return events
+
+    def _amend(self, book: OrderBook, o: Order, new_remaining: int) -> Event:
         delta = o.remaining - new_remaining
         o.remaining = new_remaining
-        if o.stop_price is not None and not o.triggered:
+        if o.order_id in book.stops.waiting:
             seq = 0
         else:
             (book.bids if o.side is BUY else book.asks).levels[o.price].total -= delta
             book.seq += 1
             seq = book.seq
-        status = PARTIALLY_FILLED if o.filled else NEW
-        return [
-            order_event(
-                o.order_id,
-                o.owner,
-                symbol,
-                o.side,
-                o.price,
-                status,
-                o.filled,
-                new_remaining,
-                None,
-                seq,
-                o.priority,
-            )
-        ]
+        return event_of(o, PARTIALLY_FILLED if o.filled else NEW, new_remaining, None, seq)
 
     def cancel_all(self, owner: int, symbol: str, side: Side | None = None) -> list[Event]:
         """Cancel every open order and waiting stop of ``owner`` on ``symbol`` (one side if given).
@@ -375,4 +393,8 @@ class MatchingEngine(EngineViews):
             if o.owner == owner and o.symbol == symbol and (side is None or o.side is side)
         ]
         mine.sort(key=lambda o: o.priority)
-        return [self._cancel(book, o) for o in mine]
+        events: list[Event] = []
+        for o in mine:
+            if o.order_id in self._orders:  # not already canceled as the other leg of an OCO list
+                self._cancel(book, o, events)
+        return events

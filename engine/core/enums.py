@@ -63,6 +63,8 @@ class Reason(StrEnum):
     FILTER_BAD_PARAMS = (
         "FILTER_BAD_PARAMS"  # fields missing/extra for the order type, bad tif, quote_qty <= 0
     )
+    FILTER_TRAILING_DELTA = "FILTER_TRAILING_DELTA"  # trailing_delta not an int in 1..2000 (basis points)
+    FILTER_OCO_PRICES = "FILTER_OCO_PRICES"  # OCO legs on the wrong sides of each other
     MATCHING_UNKNOWN_SYMBOL = "MATCHING_UNKNOWN_SYMBOL"
     MATCHING_UNKNOWN_ORDER = "MATCHING_UNKNOWN_ORDER"
     MATCHING_DUPLICATE_ID = "MATCHING_DUPLICATE_ID"
@@ -72,6 +74,8 @@ class Reason(StrEnum):
     MATCHING_BAD_AMEND = "MATCHING_BAD_AMEND"  # new remaining not in 0 < new < remaining
     MATCHING_NO_LIQUIDITY = "MATCHING_NO_LIQUIDITY"  # IOC/MARKET remainder: EXPIRED
     MATCHING_STP = "MATCHING_STP"  # ended by self-trade prevention: EXPIRED
+    MATCHING_OCO_OTHER_LEG = "MATCHING_OCO_OTHER_LEG"  # OCO leg ended because the other leg filled,
+    # triggered, ended or was canceled: EXPIRED (CANCELED when the list was canceled; REJECTED with it)
     RISK_INSUFFICIENT_FUNDS = "RISK_INSUFFICIENT_FUNDS"
     RISK_BAD_AMOUNT = "RISK_BAD_AMOUNT"  # deposit/withdraw amount <= 0, adjustment of 0
     RISK_UNKNOWN_ASSET = "RISK_UNKNOWN_ASSET"  # instrument without base/quote assets on an Exchange

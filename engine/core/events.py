@@ -29,7 +29,8 @@ class OrderEvent:
     the depth at (side, price) by itself: the order entered the book, or left/shrank in it other than by
     a trade (cancel, amend, STP). A maker's fill event has seq 0: its ``TradeEvent`` carries the change.
     ``priority`` is the order's time priority (global, increasing); a triggered stop gets a new one when
-    it enters the book. Persist it for ``restore_order``.
+    it enters the book. Persist it for ``restore_order``. A stop's triggering is its own event
+    (``TriggerEvent``); a waiting trailing stop's moving trigger price too (``TrailEvent``).
     """
 
     order_id: int
@@ -64,7 +65,8 @@ class TradeEvent:
 class Refused:
     """A command that was not carried out; nothing changed (a refused ``place`` does not use its id).
 
-    ``op`` is the command: place, cancel, amend, cancel_all, deposit, withdraw, adjust.
+    ``op`` is the command: place, place_oco (``order_id`` is its ``limit_id``), cancel, amend,
+    cancel_all, deposit, withdraw, adjust.
     """
 
     op: str
@@ -92,7 +94,41 @@ class BalanceEvent:
     ref: str | None = None
 
 
-Event = OrderEvent | TradeEvent | Refused | BalanceEvent
+@dataclass(frozen=True, slots=True)
+class TriggerEvent:
+    """A waiting stop triggered: it leaves the waiting list and will enter the book as its LIMIT order.
+
+    Emitted after the pass whose trades reached ``trigger_price`` (the stop price, or a trailing stop's
+    trigger price at that moment) and before the stop's own events. ``seq`` is the symbol's market
+    sequence at that moment (the last trade of that pass): "when" it triggered. Not market-visible.
+    """
+
+    order_id: int
+    owner: int
+    symbol: str
+    side: Side
+    trigger_price: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrailEvent:
+    """A waiting trailing stop's reference price moved, and with it its trigger price (ticks).
+
+    ``peak`` is the highest trade price since placement for a SELL, the lowest for a BUY (the last
+    trade price at placement counts). Emitted at placement if the symbol has traded, then after each
+    pass that moves ``peak`` without triggering the stop. Persist ``peak`` for ``restore_order``.
+    """
+
+    order_id: int
+    owner: int
+    symbol: str
+    side: Side
+    peak: int
+    trigger_price: int
+
+
+Event = OrderEvent | TradeEvent | Refused | BalanceEvent | TriggerEvent | TrailEvent
 
 
 class _OrderEventW(OrderEvent):

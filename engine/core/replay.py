@@ -21,7 +21,7 @@ from typing import IO, Any, TypeVar
 from engine.core.engine import MatchingEngine
 from engine.core.enums import STP, OrderStatus, OrderType, Side, TimeInForce
 from engine.core.errors import FilterError
-from engine.core.events import OrderEvent, Refused, TradeEvent
+from engine.core.events import OrderEvent, Refused, TradeEvent, TrailEvent, TriggerEvent
 from engine.core.spec import InstrumentSpec
 
 _DECIMAL = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\Z")
@@ -41,8 +41,27 @@ _FIELDS = {
             "stop_price",
             "tif",
             "stp",
+            "trailing_delta",
         },
         {"id", "owner", "symbol", "side", "type"},
+    ),
+    "place_oco": (
+        {
+            "op",
+            "owner",
+            "symbol",
+            "side",
+            "qty",
+            "limit_id",
+            "price",
+            "stop_id",
+            "stop_price",
+            "stop_limit_price",
+            "trailing_delta",
+            "stop_tif",
+            "stp",
+        },
+        {"owner", "symbol", "side", "qty", "limit_id", "price", "stop_id", "stop_limit_price"},
     ),
     "amend": ({"op", "id", "symbol", "qty"}, {"id", "symbol", "qty"}),
     "cancel": ({"op", "id", "symbol"}, {"id", "symbol"}),
@@ -157,8 +176,27 @@ class Replayer:
                 _enum(TimeInForce, d, "tif", TimeInForce.GTC),
                 _enum(STP, d, "stp", STP.NONE),
                 conv(spec, d, "quote_qty", spec.quote_to_units) if "quote_qty" in d else None,
+                _int(d, "trailing_delta") if "trailing_delta" in d else None,
             )
             self._render(events, out, "place", False)
+        elif op == "place_oco":
+            spec = self._spec(d)
+            conv = self._convert
+            events = eng.place_oco(
+                _int(d, "owner"),
+                spec.symbol,
+                _enum(Side, d, "side"),
+                conv(spec, d, "qty", spec.qty_to_lots),
+                _int(d, "limit_id"),
+                conv(spec, d, "price", spec.price_to_ticks),
+                _int(d, "stop_id"),
+                conv(spec, d, "stop_limit_price", spec.price_to_ticks),
+                conv(spec, d, "stop_price", spec.price_to_ticks) if "stop_price" in d else None,
+                trailing_delta=_int(d, "trailing_delta") if "trailing_delta" in d else None,
+                stop_tif=_enum(TimeInForce, d, "stop_tif", TimeInForce.GTC),
+                stp=_enum(STP, d, "stp", STP.NONE),
+            )
+            self._render(events, out, "place_oco", False)
         elif op == "cancel":
             spec = self._spec(d)
             self._render(eng.cancel(_int(d, "id"), spec.symbol), out, "cancel", False)
@@ -204,6 +242,19 @@ class Replayer:
                     f'{{"event":"trade","symbol":{self._quoted[ev.symbol]},"seq":{ev.seq},"taker":{ev.taker_id},'
                     f'"maker":{ev.maker_id},"price":"{spec.format_price(ev.price)}","qty":"{spec.format_qty(ev.qty)}",'
                     f'"taker_side":"{ev.taker_side}"}}\n'
+                )
+            elif ev.__class__ is TriggerEvent:
+                assert isinstance(ev, TriggerEvent)
+                px = self.specs[ev.symbol].format_price(ev.trigger_price)
+                out.append(
+                    f'{{"event":"triggered","id":{ev.order_id},"trigger_price":"{px}","seq":{ev.seq}}}\n'
+                )
+            elif ev.__class__ is TrailEvent:
+                assert isinstance(ev, TrailEvent)
+                spec = self.specs[ev.symbol]
+                out.append(
+                    f'{{"event":"trail","id":{ev.order_id},"peak":"{spec.format_price(ev.peak)}",'
+                    f'"trigger_price":"{spec.format_price(ev.trigger_price)}"}}\n'
                 )
             else:
                 assert isinstance(ev, Refused)

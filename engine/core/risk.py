@@ -20,6 +20,9 @@ ledger entry each, so the sum of the events is the balances, exactly:
   the fee account ``fee_owner``.
 - When an order ends (filled, canceled, expired, rejected) what is left of its hold is released;
   an amend releases the part it removed.
+- An OCO list has ONE hold for both legs (they can never both fill): a SELL holds qty of base, a
+  BUY the higher of the two legs' limit prices x qty. When one leg ends (the list ends), the hold
+  passes to the other leg, shrunk to what that leg alone needs (the difference is released).
 - Every accepted order gets its ORDER_HOLD first (when > 0), before the matching events; one that
   ends at once (REJECTED, FOK/IOC/MARKET that found nothing) gets the matching ORDER_RELEASE.
 
@@ -27,10 +30,6 @@ Conservation: trades, fees, holds and releases only move atoms between accounts,
 ``sum(free + locked) == deposits - withdrawals + adjustments`` (+ restored balances after recovery).
 """
 
-import hashlib
-from collections import defaultdict
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from engine.core.engine import MatchingEngine
@@ -45,10 +44,10 @@ from engine.core.enums import (
     Side,
     TimeInForce,
 )
-from engine.core.errors import InvariantError, RestoreError
 from engine.core.events import BalanceEvent, Event, OrderEvent, Refused, TradeEvent
+from engine.core.holds import Hold, Market, fee_rate
+from engine.core.risk_views import ExchangeViews
 from engine.core.spec import InstrumentSpec
-from engine.core.views import OrderView
 
 _HOLD = BalanceReason.ORDER_HOLD
 _RELEASE = BalanceReason.ORDER_RELEASE
@@ -58,45 +57,15 @@ _TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXP
 _HUGE = 1 << 62
 
 
-def _rate(rate: Decimal) -> tuple[int, int]:
-    """A fee rate as an exact fraction (numerator, denominator)."""
-    n, d = rate.as_integer_ratio()
-    return n, d
-
-
-@dataclass(slots=True)
-class _Market:
-    spec: InstrumentSpec
-    base: str
-    quote: str
-    lot_atoms: int
-    unit_atoms: int
-    maker: tuple[int, int]
-    taker: tuple[int, int]
-
-
-@dataclass(slots=True)
-class _Hold:
-    """What an open order holds: ``atoms`` of ``asset``; ``price`` is a BUY limit's price in ticks."""
-
-    owner: int
-    symbol: str
-    asset: str
-    atoms: int
-    is_buy: bool
-    price: int | None
-    remaining: int  # lots, as last seen (None-able orders by quote amount use _HUGE)
-
-
-class Exchange:
+class Exchange(ExchangeViews):
     """Books and balances of the exchange. Single-threaded; deterministic."""
 
     def __init__(self, fee_owner: int = 0) -> None:
         self.matching = MatchingEngine()
         self.fee_owner = fee_owner
-        self._markets: dict[str, _Market] = {}
+        self._markets: dict[str, Market] = {}
         self._balances: dict[tuple[int, str], list[int]] = {}  # (owner, asset) -> [free, locked]
-        self._holds: dict[int, _Hold] = {}
+        self._holds: dict[int, Hold] = {}
         self._external: dict[str, int] = {}  # asset -> deposits - withdrawals + adjustments + restored
 
     # ------------------------------------------------------------------ set-up
@@ -120,10 +89,10 @@ class Exchange:
         self._markets[spec.symbol] = self._market(spec)
 
     @staticmethod
-    def _market(spec: InstrumentSpec) -> _Market:
+    def _market(spec: InstrumentSpec) -> Market:
         assert spec.base and spec.quote
-        return _Market(spec, spec.base, spec.quote, spec.lot_atoms(), spec.unit_atoms(),
-                       _rate(spec.maker_fee), _rate(spec.taker_fee))  # fmt: skip
+        return Market(spec, spec.base, spec.quote, spec.lot_atoms(), spec.unit_atoms(),
+                       fee_rate(spec.maker_fee), fee_rate(spec.taker_fee))  # fmt: skip
 
     # ------------------------------------------------------------------ money in and out
 
@@ -149,9 +118,6 @@ class Exchange:
             return [Refused("adjust", None, None, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
         self._flow(asset, atoms)
         return [self._change(owner, asset, atoms, 0, BalanceReason.ADJUSTMENT, ref=ref)]
-
-    def _flow(self, asset: str, atoms: int) -> None:
-        self._external[asset] = self._external.get(asset, 0) + atoms
 
     def balance(self, owner: int, asset: str) -> tuple[int, int]:
         free, locked = self._balances.get((owner, asset), (0, 0))
@@ -184,6 +150,7 @@ class Exchange:
         tif: TimeInForce = TimeInForce.GTC,
         stp: STP = STP.NONE,
         quote_qty: int | None = None,
+        trailing_delta: int | None = None,
     ) -> list[Event]:
         """MatchingEngine.place with funds held first and every fill settled (see module docstring).
 
@@ -191,7 +158,7 @@ class Exchange:
         funds check (RISK_INSUFFICIENT_FUNDS); a refused place changes nothing.
         """
         bad = self.matching.check_place(
-            order_id, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty
+            order_id, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta
         )
         if bad is not None:
             return [Refused("place", order_id, symbol, bad, owner)]
@@ -202,13 +169,52 @@ class Exchange:
         if self.balance(owner, asset)[0] < hold:
             return [Refused("place", order_id, symbol, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
         remaining = qty if qty is not None else _HUGE
-        self._holds[order_id] = _Hold(owner, symbol, asset, hold, is_buy, price if is_buy and type is not MARKET else None,
+        self._holds[order_id] = Hold(owner, symbol, asset, hold, is_buy, price if is_buy and type is not MARKET else None,
                                       remaining)  # fmt: skip
         out: list[Event] = [self._change(owner, asset, -hold, hold, _HOLD, order_id=order_id)] if hold else []
         inner = self.matching.place(
-            order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty
+            order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta
         )
         assert not isinstance(inner[0], Refused), inner  # check_place said it would be accepted
+        self._settle(m, inner, out)
+        return out
+
+    def place_oco(
+        self,
+        owner: int,
+        symbol: str,
+        side: Side,
+        qty: int,
+        limit_id: int,
+        price: int,
+        stop_id: int,
+        stop_limit_price: int,
+        stop_price: int | None = None,
+        *,
+        trailing_delta: int | None = None,
+        stop_tif: TimeInForce = TimeInForce.GTC,
+        stp: STP = STP.NONE,
+    ) -> list[Event]:
+        """MatchingEngine.place_oco with ONE hold for the list (module docstring): refusals as
+        ``check_oco`` gives them, then RISK_INSUFFICIENT_FUNDS; the ORDER_HOLD names ``limit_id``."""
+        kw: dict[str, Any] = {"trailing_delta": trailing_delta, "stop_tif": stop_tif, "stp": stp}
+        args = (symbol, side, qty, limit_id, price, stop_id, stop_limit_price, stop_price)
+        bad = self.matching.check_oco(*args, **kw)
+        if bad is not None:
+            return [Refused("place_oco", limit_id, symbol, bad, owner)]
+        m = self._markets[symbol]
+        is_buy = side is BUY
+        top = max(price, stop_limit_price)
+        hold = top * qty * m.unit_atoms if is_buy else qty * m.lot_atoms
+        asset = m.quote if is_buy else m.base
+        if self.balance(owner, asset)[0] < hold:
+            return [Refused("place_oco", limit_id, symbol, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
+        h = Hold(owner, symbol, asset, hold, is_buy, top if is_buy else None, qty,
+                  {limit_id: price, stop_id: stop_limit_price})  # fmt: skip
+        self._holds[limit_id] = self._holds[stop_id] = h
+        out: list[Event] = [self._change(owner, asset, -hold, hold, _HOLD, order_id=limit_id)]
+        inner = self.matching.place_oco(owner, *args, **kw)
+        assert not isinstance(inner[0], Refused), inner
         self._settle(m, inner, out)
         return out
 
@@ -229,7 +235,7 @@ class Exchange:
         self._settle(m, inner, out)
         return out
 
-    def _hold_needed(self, m: _Market, symbol: str, owner: int, is_buy: bool, type: OrderType, qty: int | None,
+    def _hold_needed(self, m: Market, symbol: str, owner: int, is_buy: bool, type: OrderType, qty: int | None,
                      price: int | None, stp: STP, quote_qty: int | None) -> int:  # fmt: skip
         """Atoms to hold for valid parameters (``check_place`` passed)."""
         if type is MARKET:
@@ -242,7 +248,7 @@ class Exchange:
         assert qty is not None and price is not None
         return price * qty * m.unit_atoms if is_buy else qty * m.lot_atoms
 
-    def _settle(self, m: _Market, inner: list[Event], out: list[Event]) -> None:
+    def _settle(self, m: Market, inner: list[Event], out: list[Event]) -> None:
         """Copies the matching events to ``out`` with the balance events each one causes."""
         holds = self._holds
         for e in inner:
@@ -255,6 +261,9 @@ class Exchange:
                     continue
                 if e.status in _TERMINAL:
                     del holds[e.order_id]
+                    if h.legs is not None:  # a list ends: the hold passes to the other leg
+                        self._pass_on(m, h, e.order_id, out)
+                        continue
                     if h.atoms:
                         out.append(
                             self._change(h.owner, h.asset, h.atoms, -h.atoms, _RELEASE, order_id=e.order_id)
@@ -268,7 +277,20 @@ class Exchange:
                     h.atoms -= atoms
                     out.append(self._change(h.owner, h.asset, atoms, -atoms, _RELEASE, order_id=e.order_id))
 
-    def _trade(self, m: _Market, t: TradeEvent, out: list[Event]) -> None:
+    def _pass_on(self, m: Market, h: Hold, ended: int, out: list[Event]) -> None:
+        """Leg ``ended`` of a shared hold ended: the other leg keeps the hold, shrunk to its own need."""
+        assert h.legs is not None
+        other = next(k for k in h.legs if k != ended)
+        price = h.legs[other]
+        h.legs = None
+        if h.is_buy and h.price is not None and price < h.price:
+            cut = (h.price - price) * h.remaining * m.unit_atoms
+            h.price = price
+            if cut:
+                h.atoms -= cut
+                out.append(self._change(h.owner, h.asset, cut, -cut, _RELEASE, order_id=ended))
+
+    def _trade(self, m: Market, t: TradeEvent, out: list[Event]) -> None:
         base_atoms = t.qty * m.lot_atoms
         quote_atoms = t.price * t.qty * m.unit_atoms
         taker_buys = t.taker_side is BUY
@@ -302,105 +324,3 @@ class Exchange:
             if fee:
                 out.append(self._change(payer, asset, -fee, 0, _FEE, order_id=oid, trade_seq=seq))
                 out.append(self._change(self.fee_owner, asset, fee, 0, _FEE, order_id=oid, trade_seq=seq))
-
-    # ------------------------------------------------------------------ views and recovery
-
-    def order(self, order_id: int) -> OrderView | None:
-        return self.matching.order(order_id)
-
-    def open_orders(self, symbol: str | None = None) -> list[OrderView]:
-        return self.matching.open_orders(symbol)
-
-    def depth(self, symbol: str, n: int | None = None) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        return self.matching.depth(symbol, n)
-
-    def level_qty(self, symbol: str, side: Side, price: int) -> int:
-        return self.matching.level_qty(symbol, side, price)
-
-    def seq(self, symbol: str) -> int:
-        return self.matching.seq(symbol)
-
-    def last_price(self, symbol: str) -> int | None:
-        return self.matching.last_price(symbol)
-
-    def restore_market(self, symbol: str, *, seq: int, last_price: int | None) -> None:
-        self.matching.restore_market(symbol, seq=seq, last_price=last_price)
-
-    def restore_priority_counter(self, last_priority: int) -> None:
-        """See ``MatchingEngine.restore_priority_counter`` (the largest priority ever persisted)."""
-        self.matching.restore_priority_counter(last_priority)
-
-    def restore_balance(self, owner: int, asset: str, free: int, locked: int) -> None:
-        """Recovery: one account's free and locked atoms (locked must equal its open orders' holds)."""
-        if (owner, asset) in self._balances:
-            raise RestoreError(f"balance ({owner}, {asset}) restored twice")
-        if type(free) is not int or type(locked) is not int or free < 0 or locked < 0:
-            raise RestoreError(
-                f"balance ({owner}, {asset}): free/locked must be ints >= 0, got {free}/{locked}"
-            )
-        self._balances[(owner, asset)] = [free, locked]
-        self._flow(asset, free + locked)
-
-    def restore_order(self, **order: Any) -> None:
-        """MatchingEngine.restore_order, and the order's hold (limit x remaining, or remaining base)."""
-        self.matching.restore_order(**order)
-        m = self._markets[order["symbol"]]
-        is_buy = order["side"] is BUY
-        remaining = order["remaining"]
-        atoms = order["price"] * remaining * m.unit_atoms if is_buy else remaining * m.lot_atoms
-        self._holds[order["order_id"]] = _Hold(order["owner"], order["symbol"], m.quote if is_buy else m.base, atoms,
-                                               is_buy, order["price"] if is_buy else None, remaining)  # fmt: skip
-
-    def state_hash(self) -> str:
-        """The books' hash combined with every non-zero balance, deterministic."""
-        h = hashlib.sha256(self.matching.state_hash().encode())
-        for (owner, asset), (free, locked) in sorted(self._balances.items()):
-            if free or locked:
-                h.update(f"{owner}|{asset}|{free}|{locked}\n".encode())
-        return h.hexdigest()
-
-    def validate(self) -> None:
-        """The books' invariants, then the money invariants; InvariantError on the first problem."""
-        self.matching.validate()
-        problems = self.check_invariants()
-        if problems:
-            raise InvariantError("; ".join(problems[:5]))
-
-    def check_invariants(self) -> list[str]:
-        """Broken money invariants, described (empty when all hold): no negative balance; each
-        locked balance equals its open orders' holds; every open order has a hold, and a BUY limit
-        holds exactly limit x remaining, a SELL remaining x lot; per asset, the sum of all balances
-        equals deposits - withdrawals + adjustments (+ restored balances)."""
-        problems = []
-        held: dict[tuple[int, str], int] = defaultdict(int)
-        for oid, h in self._holds.items():
-            held[(h.owner, h.asset)] += h.atoms
-            view = self.matching.order(oid)
-            m = self._markets[h.symbol]
-            if view is None:
-                problems.append(f"order {oid} holds funds but is not open")
-                continue
-            want = h.price * view.remaining * m.unit_atoms if h.is_buy and h.price is not None else None
-            if not h.is_buy:
-                want = view.remaining * m.lot_atoms
-            if want is not None and h.atoms != want:
-                problems.append(f"order {oid} holds {h.atoms} atoms, its remaining needs {want}")
-        for v in self.matching.open_orders():
-            if v.order_id not in self._holds:
-                problems.append(f"open order {v.order_id} holds nothing")
-        totals: dict[str, int] = defaultdict(int)
-        for (_owner, asset), (free, locked) in self._balances.items():
-            totals[asset] += free + locked
-        for asset in sorted(totals.keys() | self._external.keys()):
-            if totals.get(asset, 0) != self._external.get(asset, 0):
-                problems.append(
-                    f"{asset}: balances sum to {totals.get(asset, 0)}, external flow is {self._external.get(asset, 0)}"
-                )
-        for key, (free, locked) in sorted(self._balances.items()):
-            if free < 0 or locked < 0:
-                problems.append(f"{key}: negative balance {free}/{locked}")
-            if locked != held.get(key, 0):
-                problems.append(f"{key}: locked {locked} but holds {held.get(key, 0)}")
-        for key in held.keys() - self._balances.keys():
-            problems.append(f"{key}: holds {held[key]} without a balance")
-        return problems

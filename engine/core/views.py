@@ -7,13 +7,14 @@ exact state it persisted; ``state_hash()`` then equals the original's.
 import hashlib
 from dataclasses import dataclass
 
-from engine.core.book import Order, OrderBook
+from engine.core.book import OrderBook
 from engine.core.checks import validate_engine
 from engine.core.enums import (
     BUY,
     GTC,
     LIMIT,
     LIMIT_MAKER,
+    SELL,
     STOP_LOSS_LIMIT,
     STP,
     STP_NONE,
@@ -24,8 +25,10 @@ from engine.core.enums import (
     TimeInForce,
 )
 from engine.core.errors import RestoreError
+from engine.core.filters import MAX_TRAILING_DELTA
+from engine.core.order import Order
 from engine.core.spec import InstrumentSpec
-from engine.core.stops import condition_holds
+from engine.core.stops import condition_holds, trigger_price
 
 
 class UnknownSymbolError(KeyError):
@@ -34,7 +37,14 @@ class UnknownSymbolError(KeyError):
 
 @dataclass(frozen=True, slots=True)
 class OrderView:
-    """A snapshot of an open order or waiting stop (``waiting`` True: not in the book yet)."""
+    """A snapshot of an open order or waiting stop (``waiting`` True: not in the book yet).
+
+    ``triggered``: a stop that has triggered and entered the book. ``trigger_price``: for a waiting
+    stop the price a trade must reach (its stop price, or a trailing stop's current trigger price,
+    None before the symbol's first trade); None otherwise. ``trailing_delta`` (basis points) and
+    ``trail_peak`` (highest/lowest trade price since placement) for trailing stops. ``oco_leg``: the
+    other leg's id while this order is a leg of a live OCO list.
+    """
 
     order_id: int
     owner: int
@@ -51,17 +61,26 @@ class OrderView:
     status: OrderStatus
     priority: int
     triggered: bool
+    trigger_price: int | None = None
+    trailing_delta: int | None = None
+    trail_peak: int | None = None
+    oco_leg: int | None = None
 
     @property
     def waiting(self) -> bool:
-        return self.stop_price is not None and not self.triggered
+        return self.type in _STOP_TYPES and not self.triggered
 
 
-def _view(o: Order) -> OrderView:
+_STOP_TYPES = (STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT)
+
+
+def _view(o: Order, oco: dict[int, int]) -> OrderView:
     status = OrderStatus.PARTIALLY_FILLED if o.filled else OrderStatus.NEW
+    waiting = o.type in _STOP_TYPES and not o.triggered
     return OrderView(
         o.order_id, o.owner, o.symbol, o.side, o.type, o.price, o.stop_price, o.qty, o.filled, o.remaining,
-        o.tif, o.stp, status, o.priority, o.triggered,
+        o.tif, o.stp, status, o.priority, o.triggered, trigger_price(o) if waiting else None, o.trail or None,
+        o.peak, oco.get(o.order_id),
     )  # fmt: skip
 
 
@@ -72,6 +91,7 @@ class EngineViews:
     _orders: dict[int, Order]
     _used_ids: set[int]
     _priority: int
+    _oco: dict[int, int]
 
     def _book(self, symbol: str) -> OrderBook:
         book = self._books.get(symbol)
@@ -116,7 +136,7 @@ class EngineViews:
     def order(self, order_id: int) -> OrderView | None:
         """An open order or waiting stop; None once it is terminal (the engine forgets those)."""
         o = self._orders.get(order_id)
-        return None if o is None else _view(o)
+        return None if o is None else _view(o, self._oco)
 
     def open_orders(self, symbol: str | None = None) -> list[OrderView]:
         """Open orders and waiting stops (one symbol or all), in time-priority order.
@@ -125,7 +145,7 @@ class EngineViews:
         """
         orders = [o for o in self._orders.values() if symbol is None or o.symbol == symbol]
         orders.sort(key=lambda o: o.priority)
-        return [_view(o) for o in orders]
+        return [_view(o, self._oco) for o in orders]
 
     # ------------------------------------------------------------------ hash, validate
 
@@ -145,14 +165,14 @@ class EngineViews:
                 for lvl in bside.iter_levels():
                     h.update(f"{tag}|{lvl.price}|{lvl.total}|{lvl.count}\n".encode())
                     for o in lvl.orders():
-                        h.update(_order_line("o", o))
+                        h.update(_order_line("o", o, self._oco))
             for o in book.stops.in_priority_order():
-                h.update(_order_line("S", o))
+                h.update(_order_line("S", o, self._oco))
         return h.hexdigest()
 
     def validate(self) -> None:
         """Check every invariant of every book; raises InvariantError on the first broken one."""
-        validate_engine(self._books, self._orders)
+        validate_engine(self._books, self._orders, self._oco)
 
     # ------------------------------------------------------------------ recovery
 
@@ -190,13 +210,17 @@ class EngineViews:
         tif: TimeInForce = GTC,
         stp: STP = STP_NONE,
         triggered: bool = False,
+        trailing_delta: int | None = None,
+        trail_peak: int | None = None,
     ) -> None:
         """Put an open order (or, for an untriggered stop, a waiting stop) back, without matching.
 
-        Takes the values the order had (``priority`` from its last OrderEvent). Orders may come in any
+        Takes the values the order had (``priority`` from its last OrderEvent; a waiting trailing stop's
+        ``trail_peak`` from its last TrailEvent, None if it never had one). Orders may come in any
         order; the level queues are kept in priority order. RestoreError if the values cannot be part
         of a valid state: duplicate id, remaining <= 0, filled + remaining > qty, a book order that
-        would cross the other side, a waiting stop whose condition already holds at the last price.
+        would cross the other side, a waiting stop whose condition already holds at the last price,
+        a trailing peak that cannot be (restore the market first).
         """
         book = self._book(symbol)
         if order_id in self._orders:
@@ -206,17 +230,33 @@ class EngineViews:
         is_stop = type is STOP_LOSS_LIMIT or type is TAKE_PROFIT_LIMIT
         if not (type is LIMIT or type is LIMIT_MAKER or is_stop):
             raise RestoreError(f"order {order_id}: {type!r} orders never rest")
-        if (stop_price is None) == is_stop or (triggered and not is_stop):
+        trailing = trailing_delta is not None
+        if (stop_price is None) == (is_stop and not trailing) or (triggered and not is_stop):
             raise RestoreError(f"order {order_id}: stop_price/triggered do not fit type {type}")
+        if trailing and (type is not STOP_LOSS_LIMIT or trailing_delta.__class__ is not int
+                         or not 1 <= trailing_delta <= MAX_TRAILING_DELTA):  # fmt: skip
+            raise RestoreError(f"order {order_id}: bad trailing_delta {trailing_delta!r}")
         if not (remaining > 0 and filled >= 0 and filled + remaining <= qty and price > 0):
             raise RestoreError(f"order {order_id}: bad quantities/price")
         o = Order(order_id, owner, symbol, side, type, price, stop_price, qty, filled, remaining, tif, stp,
-                  priority, triggered)  # fmt: skip
+                  priority, triggered, trailing_delta or 0, None if triggered else trail_peak)  # fmt: skip
         if is_stop and not triggered:
             if filled:
                 raise RestoreError(f"order {order_id}: a waiting stop cannot have fills")
-            if book.last_price is not None and condition_holds(o, book.last_price):
-                raise RestoreError(f"order {order_id}: stop condition already holds at {book.last_price}")
+            last = book.last_price
+            if last is not None and condition_holds(o, last):
+                raise RestoreError(f"order {order_id}: stop condition already holds at {last}")
+            peak = o.peak
+            if (
+                trailing
+                and last is not None
+                and (peak is None or (last > peak if side is SELL else last < peak))
+            ):
+                raise RestoreError(
+                    f"order {order_id}: trail_peak {peak} is not reachable with last price {last}"
+                )
+            if peak is not None and (not trailing or peak.__class__ is not int or peak <= 0):
+                raise RestoreError(f"order {order_id}: bad trail_peak {peak!r}")
             book.stops.add(o)
         else:
             opp = (book.asks if side is BUY else book.bids).best
@@ -232,9 +272,38 @@ class EngineViews:
         if priority > self._priority:
             self._priority = priority
 
+    def restore_oco(self, leg_id: int, other_id: int) -> None:
+        """Link two restored orders as the legs of a live OCO list (after ``restore_order`` of both):
+        a resting LIMIT_MAKER and a waiting STOP_LOSS_LIMIT of one owner, symbol and side with the same
+        remaining and no fills. RestoreError otherwise (nothing changes)."""
+        a, b = self._orders.get(leg_id), self._orders.get(other_id)
+        if a is None or b is None or leg_id in self._oco or other_id in self._oco or leg_id == other_id:
+            raise RestoreError(f"OCO {leg_id}/{other_id}: both legs must be restored, once, and unlinked")
+        self._oco[leg_id], self._oco[other_id] = other_id, leg_id
+        try:
+            _check_legs(self._book(a.symbol), a, b)
+        except RestoreError:
+            del self._oco[leg_id], self._oco[other_id]
+            raise
 
-def _order_line(tag: str, o: Order) -> bytes:
+
+def _check_legs(book: OrderBook, a: Order, b: Order) -> None:
+    limit, stop = (a, b) if a.type is LIMIT_MAKER else (b, a)
+    waiting = book.stops.waiting
+    if (
+        limit.type is not LIMIT_MAKER or stop.type is not STOP_LOSS_LIMIT or stop.order_id not in waiting
+        or limit.order_id in waiting or (a.owner, a.symbol, a.side, a.remaining, a.qty)
+        != (b.owner, b.symbol, b.side, b.remaining, b.qty) or a.filled or b.filled
+    ):  # fmt: skip
+        raise RestoreError(f"OCO {a.order_id}/{b.order_id}: not a resting LIMIT_MAKER and a waiting "
+                           "STOP_LOSS_LIMIT of one owner, symbol and side with equal unfilled quantities")  # fmt: skip
+
+
+def _order_line(tag: str, o: Order, oco: dict[int, int]) -> bytes:
+    extra = f"|{o.trail}|{o.peak}" if o.trail else ""
+    if o.order_id in oco:
+        extra += f"|oco={oco[o.order_id]}"
     return (
         f"{tag}|{o.order_id}|{o.owner}|{o.side}|{o.type}|{o.price}|{o.stop_price}|{o.qty}|{o.filled}|"
-        f"{o.remaining}|{o.tif}|{o.stp}|{o.priority}|{int(o.triggered)}\n"
+        f"{o.remaining}|{o.tif}|{o.stp}|{o.priority}|{int(o.triggered)}{extra}\n"
     ).encode()

@@ -15,6 +15,8 @@ from engine.core import (
     Side,
     TimeInForce,
     TradeEvent,
+    TrailEvent,
+    TriggerEvent,
 )
 
 SYM = "BTC-USD"
@@ -106,6 +108,10 @@ def as_tuple(e: Any) -> tuple[Any, ...]:
     if isinstance(e, TradeEvent):
         return ("trade", e.symbol, e.seq, e.taker_id, e.maker_id, e.taker_owner, e.maker_owner, e.price, e.qty,
                 str(e.taker_side))  # fmt: skip
+    if isinstance(e, TriggerEvent):
+        return ("triggered", e.order_id, e.owner, e.symbol, str(e.side), e.trigger_price, e.seq)
+    if isinstance(e, TrailEvent):
+        return ("trail", e.order_id, e.owner, e.symbol, str(e.side), e.peak, e.trigger_price)
     assert isinstance(e, Refused)
     return ("refused", e.op, e.order_id, e.symbol, str(e.reason), e.owner)
 

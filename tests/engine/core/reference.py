@@ -3,11 +3,15 @@
 It shares no code with engine.core: orders are plain objects in plain lists, the book is re-sorted
 for every fill, enums are plain strings, FOK is decided by running the order on a deep copy of the book. The
 rules come from shared/engine-replay-format.md and docs/engine-core.md. Events are tuples in the
-same shape as ``helpers.as_tuple``.
+same shape as ``helpers.as_tuple``. Trailing stops are moved and checked trade price by trade price
+with exact fractions (the core summarises a pass by its first and last price); OCO lists are a plain
+dict of leg -> other leg.
 """
 
 import copy
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 
@@ -27,6 +31,8 @@ class RefOrder:
     stp: str
     prio: int
     triggered: bool = False
+    trail: int = 0
+    peak: int | None = None
 
 
 @dataclass
@@ -46,6 +52,7 @@ class RefEngine:
         self.books: dict[str, RefBook] = {}
         self.used: set[int] = set()
         self.prio = 0
+        self.oco: dict[int, int] = {}
 
     def add_instrument(self, symbol: str) -> None:
         self.books[symbol] = RefBook()
@@ -77,19 +84,21 @@ class RefEngine:
     # ---------------------------------------------------------------- commands
 
     def place(
-        self, oid, owner, symbol, side, type, qty, price=None, stop=None, tif="GTC", stp="NONE", quote=None
-    ):
+        self, oid, owner, symbol, side, type, qty, price=None, stop=None, tif="GTC", stp="NONE", quote=None,
+        trail=None,
+    ):  # fmt: skip
         b = self.books.get(symbol)
         if b is None:
             return [("refused", "place", oid, symbol, "MATCHING_UNKNOWN_SYMBOL", owner)]
-        reason = self._check(type, qty, price, stop, tif, quote)
+        reason = self._check(type, qty, price, stop, tif, quote, trail)
         if reason:
             return [("refused", "place", oid, symbol, reason, owner)]
         if oid in self.used:
             return [("refused", "place", oid, symbol, "MATCHING_DUPLICATE_ID", owner)]
         self.used.add(oid)
         self.prio += 1
-        o = RefOrder(oid, owner, symbol, side, type, price, stop, qty or 0, 0, qty or 0, tif, stp, self.prio)
+        o = RefOrder(oid, owner, symbol, side, type, price, stop, qty or 0, 0, qty or 0, tif, stp, self.prio,
+                     trail=trail or 0, peak=b.last if trail else None)  # fmt: skip
         ev: list[tuple] = []
         if type in ("STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"):
             if b.last is not None and self._cond(o, b.last):
@@ -97,6 +106,8 @@ class RefEngine:
             else:
                 b.stops.append(o)
                 ev.append(self._oev(o, "NEW", o.remaining, None, 0))
+                if o.trail and o.peak is not None:
+                    ev.append(self._trail_ev(o))
             return ev
         if type == "LIMIT_MAKER":
             best = self._best(b, "SELL" if side == "BUY" else "BUY")
@@ -106,17 +117,133 @@ class RefEngine:
         if type == "MARKET":
             o.tif = "IOC"
         prices = self._run_taker(b, o, quote, ev)
-        queue = self._triggered(b, prices)
-        while queue:
+        self._after(b, prices, 0, ev)
+        return ev
+
+    def _after(self, b: RefBook, prices: list[int], start: int, ev: list[tuple]) -> None:
+        """After a pass: touched OCO legs end their lists; trailing stops move price by price; triggered
+        stops leave in priority order (each then ends its list) and run one by one, queueing more."""
+        queue: list[RefOrder] = []
+        while True:
+            for e in list(ev[start:]):
+                if e[0] == "order" and e[1] in self.oco:
+                    self._end_list(b, e[1], "EXPIRED", ev)
+            hit, moved = [], []
+            for s in sorted(b.stops, key=lambda s: s.prio):
+                peak0 = s.peak
+                for p in prices:
+                    if s.trail:
+                        low = self._trail_low(s)
+                        if s.peak is None or (p > s.peak if low else p < s.peak):
+                            s.peak = p
+                    if self._cond(s, p):
+                        hit.append(s)
+                        break
+                else:
+                    if s.peak != peak0:
+                        moved.append(s)
+            ev.extend(self._trail_ev(s) for s in moved)
+            seq = b.seq
+            for s in hit:
+                b.stops.remove(s)
+                s.triggered = True
+                ev.append(("triggered", s.id, s.owner, s.symbol, s.side, self._trigger(s), seq))
+                if s.id in self.oco:
+                    self._end_list(b, s.id, "EXPIRED", ev)
+                queue.append(s)
+            if not queue:
+                return
             s = queue.pop(0)
             self.prio += 1
             s.prio = self.prio
-            s.triggered = True
-            queue += self._triggered(b, self._run_taker(b, s, None, ev))
+            start = len(ev)
+            prices = self._run_taker(b, s, None, ev)
+
+    @staticmethod
+    def _trail_low(s: RefOrder) -> bool:
+        return s.side == "SELL"  # trailing stops are STOP_LOSS_LIMIT: a SELL falls to its trigger
+
+    def _trigger(self, s: RefOrder) -> int | None:
+        """The tick price a trade must reach: the stop price, or the trailing bound rounded outward."""
+        if not s.trail:
+            return s.stop
+        if s.peak is None:
+            return None
+        if self._trail_low(s):
+            return math.floor(Fraction(s.peak * (10000 - s.trail), 10000))
+        return math.ceil(Fraction(s.peak * (10000 + s.trail), 10000))
+
+    def _trail_ev(self, s: RefOrder) -> tuple:
+        return ("trail", s.id, s.owner, s.symbol, s.side, s.peak, self._trigger(s))
+
+    def _end_list(self, b: RefBook, leg: int, status: str, ev: list[tuple]) -> None:
+        other = self.oco.pop(leg)
+        del self.oco[other]
+        o = self._find(other, next(s for s, bk in self.books.items() if bk is b))
+        assert o is not None
+        seq = 0
+        if o in b.stops:
+            b.stops.remove(o)
+        else:
+            b.resting.remove(o)
+            b.seq += 1
+            seq = b.seq
+        ev.append(self._oev(o, status, 0, "MATCHING_OCO_OTHER_LEG", seq))
+
+    def place_oco(self, owner, symbol, side, qty, limit_id, price, stop_id, stop_limit, stop=None, trail=None,
+                  stop_tif="GTC", stp="NONE"):  # fmt: skip
+        b = self.books.get(symbol)
+        if b is None:
+            return [("refused", "place_oco", limit_id, symbol, "MATCHING_UNKNOWN_SYMBOL", owner)]
+        reason = self._check("LIMIT_MAKER", qty, price, None, "GTC", None, None) or self._check(
+            "STOP_LOSS_LIMIT", qty, stop_limit, stop, stop_tif, None, trail
+        )
+        if not reason and (limit_id == stop_id or limit_id in self.used or stop_id in self.used):
+            reason = "MATCHING_DUPLICATE_ID"
+        if not reason:
+            s = RefOrder(stop_id, owner, symbol, side, "STOP_LOSS_LIMIT", stop_limit, stop, qty, 0, qty, stop_tif,
+                         stp, 0, trail=trail or 0, peak=b.last if trail else None)  # fmt: skip
+            trig = self._trigger(s)
+            if trig is not None and (price <= trig if side == "SELL" else price >= trig):
+                reason = "FILTER_OCO_PRICES"
+        if reason:
+            return [("refused", "place_oco", limit_id, symbol, reason, owner)]
+        self.used |= {limit_id, stop_id}
+        lim = RefOrder(
+            limit_id, owner, symbol, side, "LIMIT_MAKER", price, None, qty, 0, qty, "GTC", stp, self.prio + 1
+        )
+        self.prio += 2
+        s.prio = self.prio
+        best = self._best(b, "SELL" if side == "BUY" else "BUY")
+        takes = best is not None and (price >= best if side == "BUY" else price <= best)
+        if takes:
+            return [self._oev(lim, "REJECTED", 0, "MATCHING_WOULD_TAKE", 0),
+                    self._oev(s, "REJECTED", 0, "MATCHING_OCO_OTHER_LEG", 0)]  # fmt: skip
+        if b.last is not None and self._cond(s, b.last):
+            return [self._oev(lim, "REJECTED", 0, "MATCHING_OCO_OTHER_LEG", 0),
+                    self._oev(s, "REJECTED", 0, "MATCHING_WOULD_TRIGGER_IMMEDIATELY", 0)]  # fmt: skip
+        b.resting.append(lim)
+        b.seq += 1
+        b.stops.append(s)
+        self.oco[limit_id], self.oco[stop_id] = stop_id, limit_id
+        ev = [self._oev(lim, "NEW", qty, None, b.seq), self._oev(s, "NEW", qty, None, 0)]
+        if s.trail and s.peak is not None:
+            ev.append(self._trail_ev(s))
         return ev
 
-    def _check(self, type, qty, price, stop, tif, quote):
-        if type == "MARKET":
+    def _check(self, type, qty, price, stop, tif, quote, trail=None):
+        if trail is not None:
+            if (
+                type != "STOP_LOSS_LIMIT"
+                or price is None
+                or stop is not None
+                or quote is not None
+                or qty is None
+            ):
+                return "FILTER_BAD_PARAMS"
+            if not (isinstance(trail, int) and not isinstance(trail, bool) and 1 <= trail <= 2000):
+                return "FILTER_TRAILING_DELTA"
+        elif type == "MARKET":
             if price is not None or stop is not None or tif == "FOK" or (qty is None) == (quote is None):
                 return "FILTER_BAD_PARAMS"
             if quote is not None:
@@ -160,16 +287,15 @@ class RefEngine:
             return None
         return max(ps) if side == "BUY" else min(ps)  # type: ignore[type-var]
 
-    @staticmethod
-    def _cond(s: RefOrder, price: int) -> bool:
+    def _cond(self, s: RefOrder, price: int) -> bool:
+        if s.trail:  # the exact rational condition against the peak
+            if s.peak is None:
+                return False
+            if self._trail_low(s):
+                return Fraction(price) <= Fraction(s.peak) * (1 - Fraction(s.trail, 10000))
+            return Fraction(price) >= Fraction(s.peak) * (1 + Fraction(s.trail, 10000))
         low = (s.side == "SELL") == (s.type == "STOP_LOSS_LIMIT")
         return price <= s.stop if low else price >= s.stop  # type: ignore[operator]
-
-    def _triggered(self, b: RefBook, prices: list[int]) -> list[RefOrder]:
-        hit = [s for s in sorted(b.stops, key=lambda s: s.prio) if any(self._cond(s, p) for p in prices)]
-        for s in hit:
-            b.stops.remove(s)
-        return hit
 
     def _run_taker(self, b: RefBook, o: RefOrder, quote: int | None, ev: list[tuple]) -> list[int]:
         """Match ``o``; append events; rest or end it. Returns the trade prices of this pass."""
@@ -260,15 +386,19 @@ class RefEngine:
         o = self._find(oid, symbol)
         if o is None:
             return [("refused", "cancel", oid, symbol, "MATCHING_UNKNOWN_ORDER", None)]
-        return [self._cancel(self.books[symbol], o)]
+        return self._cancel(self.books[symbol], o)
 
-    def _cancel(self, b: RefBook, o: RefOrder) -> tuple:
+    def _cancel(self, b: RefBook, o: RefOrder) -> list[tuple]:
         if o in b.stops:
             b.stops.remove(o)
-            return self._oev(o, "CANCELED", 0, None, 0)
-        b.resting.remove(o)
-        b.seq += 1
-        return self._oev(o, "CANCELED", 0, None, b.seq)
+            ev = [self._oev(o, "CANCELED", 0, None, 0)]
+        else:
+            b.resting.remove(o)
+            b.seq += 1
+            ev = [self._oev(o, "CANCELED", 0, None, b.seq)]
+        if o.id in self.oco:
+            self._end_list(b, o.id, "CANCELED", ev)
+        return ev
 
     def amend(self, oid: int, symbol: str, new: int) -> list[tuple]:
         o = self._find(oid, symbol)
@@ -276,13 +406,18 @@ class RefEngine:
             return [("refused", "amend", oid, symbol, "MATCHING_UNKNOWN_ORDER", None)]
         if not 0 < new < o.remaining:
             return [("refused", "amend", oid, symbol, "MATCHING_BAD_AMEND", None)]
-        o.remaining = new
         b = self.books[symbol]
-        seq = 0
-        if o in b.resting:
-            b.seq += 1
-            seq = b.seq
-        return [self._oev(o, "PARTIALLY_FILLED" if o.filled else "NEW", new, None, seq)]
+        legs = [o] if oid not in self.oco else [o, self._find(self.oco[oid], symbol)]
+        ev = []
+        for leg in legs:
+            assert leg is not None
+            leg.remaining = new
+            seq = 0
+            if leg in b.resting:
+                b.seq += 1
+                seq = b.seq
+            ev.append(self._oev(leg, "PARTIALLY_FILLED" if leg.filled else "NEW", new, None, seq))
+        return ev
 
     def cancel_all(self, owner: int, symbol: str, side: str | None = None) -> list[tuple]:
         b = self.books.get(symbol)
@@ -292,4 +427,8 @@ class RefEngine:
             (o for o in b.resting + b.stops if o.owner == owner and (side is None or o.side == side)),
             key=lambda o: o.prio,
         )
-        return [self._cancel(b, o) for o in mine]
+        ev: list[tuple] = []
+        for o in mine:
+            if o in b.resting or o in b.stops:  # not already canceled as the other leg of an OCO list
+                ev += self._cancel(b, o)
+        return ev

@@ -20,7 +20,24 @@ TIFS = ["GTC", "GTC", "IOC", "FOK"]
 STPS = ["NONE", "NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]
 
 
-def random_commands(seed: int, n: int, owners: int = 4, mid: int = 100, spread: int = 6) -> Iterator[tuple]:
+STOP_HEAVY = ["LIMIT"] * 4 + [
+    "MARKET",
+    "STOP_LOSS_LIMIT",
+    "STOP_LOSS_LIMIT",
+    "STOP_LOSS_LIMIT",
+    "TAKE_PROFIT_LIMIT",
+]
+
+
+def random_commands(
+    seed: int,
+    n: int,
+    owners: int = 4,
+    mid: int = 100,
+    spread: int = 6,
+    types: list[str] = TYPES,
+    oco: float = 0.05,
+) -> Iterator[tuple]:
     """Commands as tuples: ("place", kwargs) / ("cancel", id, sym) / ("amend", id, sym, lots) /
     ("cancel_all", owner, sym, side). A small price range and few owners provoke crossings and STP."""
     rnd = random.Random(seed)
@@ -37,7 +54,19 @@ def random_commands(seed: int, n: int, owners: int = 4, mid: int = 100, spread: 
         if k < 0.20:
             yield ("cancel_all", rnd.randint(1, owners), sym, rnd.choice((None, "BUY", "SELL")))
             continue
-        typ = rnd.choice(TYPES)
+        if k < 0.20 + oco:  # an OCO list: LIMIT_MAKER and a (sometimes trailing) STOP_LOSS_LIMIT
+            side = rnd.choice(("BUY", "SELL"))
+            trail = rnd.choice((None, None, 50, 300, 2000))
+            yield ("place_oco", {
+                "owner": rnd.randint(1, owners), "symbol": sym, "side": side, "qty": rnd.randint(1, 8),
+                "limit_id": next_id, "price": mid + rnd.randint(-spread, spread), "stop_id": next_id + 1,
+                "stop_limit": mid + rnd.randint(-spread, spread),
+                "stop": None if trail else mid + rnd.randint(-spread, spread), "trail": trail,
+                "stop_tif": rnd.choice(TIFS), "stp": rnd.choice(STPS),
+            })  # fmt: skip
+            next_id += 2
+            continue
+        typ = rnd.choice(types)
         side = rnd.choice(("BUY", "SELL"))
         cmd: dict[str, Any] = {
             "oid": next_id if rnd.random() > 0.02 else rnd.randrange(1, next_id + 1),  # some duplicates
@@ -60,6 +89,8 @@ def random_commands(seed: int, n: int, owners: int = 4, mid: int = 100, spread: 
                 cmd["qty"], cmd["quote"] = None, rnd.randint(1, 900)
         elif typ == "LIMIT_MAKER":
             cmd["tif"] = "GTC"
+        elif typ == "STOP_LOSS_LIMIT" and rnd.random() < 0.4:  # trailing: 0.5 % .. 20 % of ~100 ticks
+            cmd["trail"] = rnd.choice((1, 50, 100, 300, 700, 2000))
         elif typ != "LIMIT":
             cmd["stop"] = mid + rnd.randint(-spread, spread)
         if rnd.random() < 0.01:  # the odd invalid command
@@ -67,12 +98,20 @@ def random_commands(seed: int, n: int, owners: int = 4, mid: int = 100, spread: 
         yield ("place", cmd)
 
 
-def run_core(eng: MatchingEngine, cmd: tuple) -> list[Any]:
+def run_core(eng: Any, cmd: tuple) -> list[Any]:
     if cmd[0] == "place":
         c = cmd[1]
         return eng.place(
             c["oid"], c["owner"], c["symbol"], Side(c["side"]), OrderType(c["type"]), c["qty"], c["price"],
             stop_price=c["stop"], tif=TimeInForce(c["tif"]), stp=STP(c["stp"]), quote_qty=c["quote"],
+            trailing_delta=c.get("trail"),
+        )  # fmt: skip
+    if cmd[0] == "place_oco":
+        c = cmd[1]
+        return eng.place_oco(
+            c["owner"], c["symbol"], Side(c["side"]), c["qty"], c["limit_id"], c["price"], c["stop_id"],
+            c["stop_limit"], c["stop"], trailing_delta=c["trail"], stop_tif=TimeInForce(c["stop_tif"]),
+            stp=STP(c["stp"]),
         )  # fmt: skip
     if cmd[0] == "cancel":
         return eng.cancel(cmd[1], cmd[2])
@@ -86,7 +125,13 @@ def run_ref(ref: RefEngine, cmd: tuple) -> list[tuple]:
         c = cmd[1]
         return ref.place(
             c["oid"], c["owner"], c["symbol"], c["side"], c["type"], c["qty"], c["price"], c["stop"], c["tif"],
-            c["stp"], c["quote"],
+            c["stp"], c["quote"], c.get("trail"),
+        )  # fmt: skip
+    if cmd[0] == "place_oco":
+        c = cmd[1]
+        return ref.place_oco(
+            c["owner"], c["symbol"], c["side"], c["qty"], c["limit_id"], c["price"], c["stop_id"], c["stop_limit"],
+            c["stop"], c["trail"], c["stop_tif"], c["stp"],
         )  # fmt: skip
     if cmd[0] == "cancel":
         return ref.cancel(cmd[1], cmd[2])

@@ -167,3 +167,48 @@ def test_cli_replays_the_standard_streams_into_valid_events(kind: str) -> None:
     assert not bids or not asks or float(bids[0][0]) < float(asks[0][0])
     # same input, same output
     assert cli(text, "--final").stdout == proc.stdout
+
+
+def test_oco_lists_trailing_stops_and_triggers_in_the_replay_format() -> None:
+    rc, out, err = replay(
+        [
+            INSTRUMENT,
+            '{"op":"place","id":1,"owner":8,"symbol":"BTC-USD","side":"SELL","type":"LIMIT","price":"100","qty":"1"}',
+            '{"op":"place","id":2,"owner":9,"symbol":"BTC-USD","side":"BUY","type":"LIMIT","price":"100","qty":"1"}',
+            '{"op":"place_oco","owner":3,"symbol":"BTC-USD","side":"SELL","qty":"2","limit_id":10,"price":"110",'
+            '"stop_id":11,"stop_price":"95","stop_limit_price":"94"}',
+            '{"op":"place","id":12,"owner":4,"symbol":"BTC-USD","side":"SELL","type":"STOP_LOSS_LIMIT","price":"90",'
+            '"qty":"1","trailing_delta":500}',
+            '{"op":"place","id":13,"owner":5,"symbol":"BTC-USD","side":"BUY","type":"LIMIT","price":"94","qty":"3"}',
+            '{"op":"place","id":14,"owner":6,"symbol":"BTC-USD","side":"SELL","type":"LIMIT","price":"94","qty":"1"}',
+        ]
+    )
+    assert (rc, err) == (0, "")
+    assert out[4:] == [
+        '{"event":"order","id":10,"status":"NEW","filled":"0"}',
+        '{"event":"order","id":11,"status":"NEW","filled":"0"}',
+        '{"event":"order","id":12,"status":"NEW","filled":"0"}',
+        '{"event":"trail","id":12,"peak":"100","trigger_price":"95"}',
+        '{"event":"order","id":13,"status":"NEW","filled":"0"}',
+        '{"event":"trade","symbol":"BTC-USD","seq":5,"taker":14,"maker":13,"price":"94","qty":"1","taker_side":"SELL"}',
+        '{"event":"order","id":13,"status":"PARTIALLY_FILLED","filled":"1"}',
+        '{"event":"order","id":14,"status":"FILLED","filled":"1"}',
+        '{"event":"triggered","id":11,"trigger_price":"95","seq":5}',
+        '{"event":"order","id":10,"status":"EXPIRED","filled":"0","reason":"OCO_OTHER_LEG"}',
+        '{"event":"triggered","id":12,"trigger_price":"95","seq":5}',
+        '{"event":"trade","symbol":"BTC-USD","seq":7,"taker":11,"maker":13,"price":"94","qty":"2","taker_side":"SELL"}',
+        '{"event":"order","id":13,"status":"FILLED","filled":"3"}',
+        '{"event":"order","id":11,"status":"FILLED","filled":"2"}',
+        '{"event":"order","id":12,"status":"NEW","filled":"0"}',
+    ]
+
+
+def test_place_oco_with_an_unknown_field_stops_the_replay() -> None:
+    rc, _, err = replay(
+        [
+            INSTRUMENT,
+            '{"op":"place_oco","owner":3,"symbol":"BTC-USD","side":"SELL","qty":"2","limit_id":10,"price":"110",'
+            '"stop_id":11,"stop_limit_price":"94","above":"1"}',
+        ]
+    )
+    assert rc == 1 and "unknown field(s) for place_oco: above" in err

@@ -66,12 +66,26 @@ class ExchangeMachine(RuleBasedStateMachine):
         owner=owners, symbol=st.sampled_from([SYM, SYM2]), side=st.sampled_from(list(Side)),
         type=st.sampled_from(list(OrderType)), qty=st.one_of(*[st.integers(1, 400)] * 5, st.integers(1, 10**6)), price=st.integers(90, 110),
         stop=st.integers(90, 110), tif=st.sampled_from(list(TimeInForce)), stp=st.sampled_from(list(STP)),
-        quote=st.none() | st.integers(1, 40_000),
+        quote=st.none() | st.integers(1, 40_000), trail=st.none() | st.integers(1, 2000),
     )  # fmt: skip
-    def place_any(self, owner, symbol, side, type, qty, price, stop, tif, stp, quote) -> None:  # type: ignore[no-untyped-def]
-        self.place(owner, symbol, side, type, qty, price, stop, tif, stp, quote)
+    def place_any(self, owner, symbol, side, type, qty, price, stop, tif, stp, quote, trail) -> None:  # type: ignore[no-untyped-def]
+        self.place(owner, symbol, side, type, qty, price, stop, tif, stp, quote, trail)
 
-    def place(self, owner, symbol, side, type, qty, price, stop, tif, stp, quote) -> None:  # type: ignore[no-untyped-def]
+    @rule(
+        owner=st.integers(1, 3), symbol=st.sampled_from([SYM, SYM2]), side=st.sampled_from(list(Side)),
+        qty=st.integers(1, 400), price=st.integers(90, 110), stop=st.integers(90, 110),
+        stop_limit=st.integers(90, 110), trail=st.none() | st.integers(1, 2000),
+        stop_tif=st.sampled_from(list(TimeInForce)), stp=st.sampled_from(list(STP)),
+    )  # fmt: skip
+    def place_oco(self, owner, symbol, side, qty, price, stop, stop_limit, trail, stop_tif, stp) -> None:  # type: ignore[no-untyped-def]
+        lid, sid = self.next_id, self.next_id + 1
+        self.next_id += 2
+        self.symbol_of[lid] = self.symbol_of[sid] = symbol
+        self._snapshot()
+        self._apply(self.ex.place_oco(owner, symbol, side, qty, lid, price, sid, stop_limit, None if trail else stop,
+                                      trailing_delta=trail, stop_tif=stop_tif, stp=stp))  # fmt: skip
+
+    def place(self, owner, symbol, side, type, qty, price, stop, tif, stp, quote, trail=None) -> None:  # type: ignore[no-untyped-def]
         kw: dict[str, Any] = {"price": price, "stop_price": None, "tif": tif, "stp": stp, "quote_qty": None}
         if type is OrderType.MARKET:
             kw.update(price=None, tif=TimeInForce.GTC)
@@ -79,6 +93,8 @@ class ExchangeMachine(RuleBasedStateMachine):
                 qty, kw["quote_qty"] = None, quote
         elif type is OrderType.LIMIT_MAKER:
             kw["tif"] = TimeInForce.GTC
+        elif type is OrderType.STOP_LOSS_LIMIT and trail is not None:
+            kw["trailing_delta"] = trail
         elif type is not OrderType.LIMIT:
             kw["stop_price"] = stop
         oid = self.next_id

@@ -10,7 +10,17 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from engine.core import STP, OrderEvent, OrderStatus, OrderType, Refused, Side, TimeInForce, TradeEvent
+from engine.core import (
+    STP,
+    OrderEvent,
+    OrderStatus,
+    OrderType,
+    Refused,
+    Side,
+    TimeInForce,
+    TradeEvent,
+    TriggerEvent,
+)
 from tests.engine.core.helpers import SYM, SYM2, as_tuple
 from tests.engine.core.streams import both, run_core, run_ref
 
@@ -32,6 +42,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.state: dict[int, tuple[OrderStatus, int, int]] = {}  # id -> (status, filled, remaining)
         self.traded: dict[int, int] = {}  # id -> lots traded
         self.seq = {SYM: 0, SYM2: 0}
+        self.lists: dict[int, int] = {}  # OCO legs placed: leg id -> other leg id
 
     # ------------------------------------------------------------ commands
 
@@ -47,11 +58,13 @@ class EngineMachine(RuleBasedStateMachine):
         type=st.sampled_from(["LIMIT", "LIMIT", "MARKET", "LIMIT_MAKER", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"]),
         qty=lots, price=prices, stop=prices, tif=st.sampled_from(["GTC", "IOC", "FOK"]),
         stp=st.sampled_from(["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]),
-        quote=st.none() | st.integers(50, 800),
+        quote=st.none() | st.integers(50, 800), trail=st.none() | st.integers(1, 2000),
     )  # fmt: skip
-    def place(self, symbol, owner, side, type, qty, price, stop, tif, stp, quote) -> None:  # type: ignore[no-untyped-def]
+    def place(self, symbol, owner, side, type, qty, price, stop, tif, stp, quote, trail) -> None:  # type: ignore[no-untyped-def]
         c = {"oid": self.next_id, "owner": owner, "symbol": symbol, "side": side, "type": type, "qty": qty,
              "price": price, "stop": stop, "tif": tif, "stp": stp, "quote": None}  # fmt: skip
+        if type == "STOP_LOSS_LIMIT" and trail is not None:
+            c.update(stop=None, trail=trail)
         self.next_id += 1
         if type == "MARKET":
             c.update(price=None, stop=None, tif="IOC")
@@ -65,6 +78,32 @@ class EngineMachine(RuleBasedStateMachine):
         events = self._run(("place", c))
         if isinstance(events[0], Refused):
             del self.placed[c["oid"]]
+
+    @rule(
+        symbol=symbols, owner=owners, side=st.sampled_from(["BUY", "SELL"]), qty=lots, price=prices, stop=prices,
+        stop_limit=prices, trail=st.none() | st.integers(1, 2000), stop_tif=st.sampled_from(["GTC", "IOC", "FOK"]),
+        stp=st.sampled_from(["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]),
+    )  # fmt: skip
+    def place_oco(self, symbol, owner, side, qty, price, stop, stop_limit, trail, stop_tif, stp) -> None:  # type: ignore[no-untyped-def]
+        lid, sid = self.next_id, self.next_id + 1
+        self.next_id += 2
+        c = {"owner": owner, "symbol": symbol, "side": side, "qty": qty, "limit_id": lid, "price": price,
+             "stop_id": sid, "stop_limit": stop_limit, "stop": None if trail else stop, "trail": trail,
+             "stop_tif": stop_tif, "stp": stp}  # fmt: skip
+        common = {"owner": owner, "symbol": symbol, "side": side, "qty": qty, "stp": stp, "quote": None}
+        self.placed[lid] = {**common, "oid": lid, "type": "LIMIT_MAKER", "price": price, "tif": "GTC"}
+        self.placed[sid] = {
+            **common,
+            "oid": sid,
+            "type": "STOP_LOSS_LIMIT",
+            "price": stop_limit,
+            "tif": stop_tif,
+        }
+        events = self._run(("place_oco", c))
+        if isinstance(events[0], Refused):
+            del self.placed[lid], self.placed[sid]
+        else:
+            self.lists[lid], self.lists[sid] = sid, lid
 
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
@@ -86,7 +125,12 @@ class EngineMachine(RuleBasedStateMachine):
 
     def _check_events(self, cmd: tuple, events: list[Any]) -> None:
         fok_traded: dict[int, int] = {}
+        touched: set[int] = set()  # OCO legs that traded or triggered in this command
         for e in events:
+            if isinstance(e, TriggerEvent):
+                assert self.state[e.order_id][0] is OrderStatus.NEW, "only a waiting stop triggers"
+                touched.add(e.order_id)
+                continue
             if isinstance(e, TradeEvent):
                 maker, taker = self.placed[e.maker_id], self.placed[e.taker_id]
                 assert e.price == maker["price"], "trades print at the maker's price"
@@ -94,6 +138,7 @@ class EngineMachine(RuleBasedStateMachine):
                 assert taker["type"] != "LIMIT_MAKER", "post-only never takes"
                 if e.taker_owner == e.maker_owner:
                     assert taker["stp"] == "NONE", "self-trade despite STP"
+                touched.update((e.maker_id, e.taker_id))
                 self.traded[e.maker_id] = self.traded.get(e.maker_id, 0) + e.qty
                 self.traded[e.taker_id] = self.traded.get(e.taker_id, 0) + e.qty
                 fok_traded[e.taker_id] = fok_traded.get(e.taker_id, 0) + e.qty
@@ -116,6 +161,14 @@ class EngineMachine(RuleBasedStateMachine):
                 if c["tif"] == "FOK" and e.status in TERMINAL:
                     assert (e.filled, fok_traded.get(e.order_id, 0)) in ((c["qty"], c["qty"]), (0, 0)), "FOK"
                 self.state[e.order_id] = (e.status, e.filled, e.remaining)
+        for leg in touched & self.lists.keys():
+            other = self.lists[leg]
+            assert self.state[other][0] in TERMINAL, f"OCO leg {leg} traded/triggered but {other} lives on"
+            assert self.state[other][1] == 0 or self.state[leg][1] == 0, "both legs of a list traded"
+        for e in events:
+            if isinstance(e, TriggerEvent):
+                v = self.eng.order(e.order_id)
+                assert v is None or (v.triggered and not v.waiting), "a triggered stop says so"
 
     def _next_seq(self, symbol: str, seq: int) -> None:
         assert seq == self.seq[symbol] + 1, "market seq must go up by exactly one"

@@ -1,4 +1,4 @@
-from engine.core import OrderEvent, Reason
+from engine.core import OrderEvent, Reason, TradeEvent, TriggerEvent
 from tests.engine.core.helpers import (
     CANCELED,
     EXPIRED,
@@ -7,6 +7,7 @@ from tests.engine.core.helpers import (
     NEW,
     PARTIAL,
     REJECTED,
+    SELL,
     STOP_LOSS,
     TAKE_PROFIT,
     Book,
@@ -164,3 +165,28 @@ def test_partially_filled_triggered_stop_rests() -> None:
     ev = b.sell(3, 1, 99)
     assert statuses(ev)[-1] == (3, PARTIAL, 1, 4, None)
     assert b.depth() == ([], [(95, 4)])
+
+
+def test_a_triggered_stop_says_so_in_an_event_and_its_view() -> None:
+    b = Book()
+    _trade_at(b, 100)
+    b.sell(1, 2, 90, type=STOP_LOSS, stop_price=99)  # id 3: will trigger and rest at 90
+    b.sell(1, 1, 80, type=STOP_LOSS, stop_price=85)  # id 4: keeps waiting
+    b.buy(2, 1, 99)
+    ev = b.sell(3, 1, 99)  # id 6 prints 99
+    seq = next(e.seq for e in ev if isinstance(e, TradeEvent))
+    assert [e for e in ev if isinstance(e, TriggerEvent)] == [TriggerEvent(3, 1, b.symbol, SELL, 99, seq)]
+    triggered, waiting = b.eng.order(3), b.eng.order(4)
+    assert triggered is not None and waiting is not None
+    assert (triggered.status, triggered.triggered, triggered.waiting, triggered.trigger_price) == (
+        NEW,
+        True,
+        False,
+        None,
+    )
+    assert (waiting.status, waiting.triggered, waiting.waiting, waiting.trigger_price) == (
+        NEW,
+        False,
+        True,
+        85,
+    )

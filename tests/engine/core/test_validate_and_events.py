@@ -16,8 +16,8 @@ from engine.core import (
     TimeInForce,
     TradeEvent,
 )
-from engine.core.book import Order
 from engine.core.events import order_event, trade_event
+from engine.core.order import Order
 from tests.engine.core.helpers import SYM, Book
 
 REPO = Path(__file__).resolve().parents[3]
@@ -104,3 +104,30 @@ def test_importing_the_core_does_not_load_django() -> None:
     code = "import sys, engine.core, engine.core.replay; assert not [m for m in sys.modules if m.startswith('django')]"
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_core_modules_import_each_other_without_a_circle() -> None:
+    """Every engine.core module's imports of other core modules form a DAG (issue 9)."""
+    import ast
+
+    core = REPO / "engine" / "core"
+    deps: dict[str, set[str]] = {}
+    for path in core.glob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("engine.core."):
+                names.add(node.module.rsplit(".", 1)[1])  # type: ignore[union-attr]
+        deps[path.stem] = names - {path.stem}
+    done: set[str] = set()
+
+    def visit(mod: str, stack: tuple[str, ...]) -> None:
+        assert mod not in stack, f"import circle: {' -> '.join((*stack, mod))}"
+        if mod in done:
+            return
+        for dep in deps.get(mod, ()):
+            visit(dep, (*stack, mod))
+        done.add(mod)
+
+    for mod in deps:
+        visit(mod, ())
+    assert "order" in deps["book"] and "order" in deps["stops"]

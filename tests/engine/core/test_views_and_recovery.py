@@ -60,8 +60,11 @@ def _restored_copy(eng: MatchingEngine, symbols: tuple[str, ...], reverse: bool 
         new.restore_order(
             order_id=v.order_id, owner=v.owner, symbol=v.symbol, side=v.side, type=v.type, qty=v.qty,
             filled=v.filled, remaining=v.remaining, price=v.price, priority=v.priority, stop_price=v.stop_price,
-            tif=v.tif, stp=v.stp, triggered=v.triggered,
+            tif=v.tif, stp=v.stp, triggered=v.triggered, trailing_delta=v.trailing_delta, trail_peak=v.trail_peak,
         )  # fmt: skip
+    for v in views:
+        if v.oco_leg is not None and v.order_id < v.oco_leg:
+            new.restore_oco(v.order_id, v.oco_leg)
     new.restore_priority_counter(eng._priority)
     new.validate()
     return new
@@ -72,6 +75,8 @@ def _shift_new_ids(cmds: list[tuple], by: int) -> list[tuple]:
     for c in cmds:
         if c[0] == "place":
             c = ("place", {**c[1], "oid": c[1]["oid"] + by})
+        elif c[0] == "place_oco":
+            c = ("place_oco", {**c[1], "limit_id": c[1]["limit_id"] + by, "stop_id": c[1]["stop_id"] + by})
         out.append(c)
     return out
 
