@@ -5,8 +5,8 @@ message per Redis call is what made it expensive: channels_redis's `send` is fou
 (expire old, count, add, expire key) and its `receive` four more (restore backup, pop, back up,
 clean backup). These subclasses add the `batch` extension:
 
-- `send_many([(channel, message), ...])`: every message in ONE round trip (a Lua script that
-  expires old messages, checks each channel's capacity and adds). Returns the indexes of the
+- `send_many([(channel, message), ...])`: every message in ONE round trip (a Lua script, by its
+  SHA once Redis knows it, that expires old messages, checks each channel's capacity and adds). Returns the indexes of the
   messages refused because their channel was full (ChannelFull semantics per message).
 - `receive_many(channel, limit)`: whatever is waiting on the channel, up to `limit`, in one round
   trip; if nothing waits, blocks until one message arrives and takes the rest that came with it.
@@ -19,12 +19,14 @@ executed, and its caller gets "status unknown" (503 -1007) and retries with its 
 """
 
 import asyncio
+import hashlib
 import time
 from typing import Any
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
+from redis.exceptions import NoScriptError
 
 BATCH_EXTENSION = "batch"
 
@@ -37,12 +39,13 @@ for i = 1, #KEYS do
   if redis.call('ZCARD', key) >= tonumber(ARGV[1 + 2 * i]) then
     full[#full + 1] = i - 1
   else
-    redis.call('ZADD', key, now, ARGV[2 + 2 * i])
+    redis.call('ZADD', key, now + i * 0.000001, ARGV[2 + 2 * i])  -- keeps the batch's order
     redis.call('EXPIRE', key, expiry)
   end
 end
 return full
 """
+_SEND_MANY_SHA = hashlib.sha1(_SEND_MANY.encode()).hexdigest()  # noqa: S324  (Redis names scripts by SHA-1)
 
 
 class BatchRedisChannelLayer(RedisChannelLayer):
@@ -67,7 +70,11 @@ class BatchRedisChannelLayer(RedisChannelLayer):
             for i in positions:
                 channel, message = items[i]
                 args += [self.get_capacity(channel), self.serialize(message)]
-            refused = await self.connection(index).eval(_SEND_MANY, len(keys), *keys, *args)
+            connection = self.connection(index)
+            try:
+                refused = await connection.evalsha(_SEND_MANY_SHA, len(keys), *keys, *args)
+            except NoScriptError:  # first use on this server (or after a restart): send the script
+                refused = await connection.eval(_SEND_MANY, len(keys), *keys, *args)
             full += [positions[int(j)] for j in refused]
         return sorted(full)
 
