@@ -1,16 +1,18 @@
-/* The trading page, live: book (checksum-verified), trades, ticker, candles, my orders, fills and
- * balances from the WebSocket streams; the order, cancel, amend and faucet forms submitted with
- * fetch (the same POST endpoints that work without JavaScript). See docs/web.md.
+/* The trading page, live: book (checksum-verified, grouped on request), depth chart, trades, ticker,
+ * candles, my orders of every market, order history, fills and funds from the WebSocket streams;
+ * toasts for what happens to my orders; the order, cancel, cancel-all, amend and faucet forms
+ * submitted with fetch (the same POST endpoints that work without JavaScript). See docs/web.md.
  */
 (function () {
   "use strict";
   var cfgEl = document.getElementById("market-config");
-  if (!cfgEl || !window.QX) return;
+  if (!cfgEl || !window.QX || !QX.stream) return;
   var cfg = JSON.parse(cfgEl.textContent);
   var dec = QX.dec, stream = QX.stream;
   var SYM = cfg.symbol, PDP = cfg.priceDp, QDP = cfg.qtyDp, LEVELS = cfg.bookLevels, CHECKSUM_LEVELS = 10;
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
   var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
+  var page = $(".trade");
 
   function td(text, cls) {
     var cell = document.createElement("td");
@@ -18,11 +20,43 @@
     cell.textContent = text;
     return cell;
   }
+  function digits(symbol) { return cfg.markets[symbol] || [PDP, QDP]; }
+  function sideWord(side) { return side === "BUY" ? "Buy" : "Sell"; }
+
+  // ================================================================== views (phones) and tabs
+  $$("#view-tabs [data-view]").forEach(function (tab) {
+    tab.addEventListener("click", function () {
+      page.dataset.view = tab.dataset.view;
+      $$("#view-tabs [data-view]").forEach(function (t) { t.setAttribute("aria-selected", t === tab ? "true" : "false"); });
+      if (depthChart) depthChart.redraw();
+    });
+  });
+  var mineTabs = $$("#mine-tabs [role=tab]");
+  function showTab(tab) {
+    mineTabs.forEach(function (t) {
+      var on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    });
+  }
+  mineTabs.forEach(function (t, i) {
+    t.addEventListener("click", function () { showTab(t); });
+    t.addEventListener("keydown", function (e) {
+      var step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+      if (!step) return;
+      var next = mineTabs[(i + step + mineTabs.length) % mineTabs.length];
+      showTab(next); next.focus();
+    });
+  });
+  if (mineTabs.length) showTab(mineTabs[0]);
 
   // ================================================================== order book
   var book = { seq: -1, bids: new Map(), asks: new Map(), ready: false };
   var myPrices = { BUY: new Set(), SELL: new Set() };
-  var syncEl = $("#book-sync");
+  var syncEl = $("#book-sync"), groupEl = $("#book-group");
+  var depthCanvas = $("#depth-chart");
+  var depthChart = depthCanvas && QX.depthChart ? QX.depthChart(depthCanvas, { priceDp: PDP, qtyDp: QDP }) : null;
 
   function sorted(side) {
     var prices = Array.from(book[side].keys());
@@ -65,73 +99,97 @@
       book.seq = frame.seq; book.ready = true;
     } else {
       if (!book.ready || frame.seq <= book.seq) return;            // before the snapshot, or already in it
-      if (frame.prev_seq !== book.seq) { resyncBook("gap " + book.seq + "→" + frame.prev_seq); return; }
+      if (frame.prev_seq !== book.seq) { resyncBook(); return; }
       setLevels("bids", data.bids); setLevels("asks", data.asks);
       book.seq = frame.seq;
     }
-    if (checksum() !== data.checksum) { resyncBook("checksum mismatch"); return; }
-    bookSync(true, "✓ seq " + book.seq);
+    if (checksum() !== data.checksum) { resyncBook(); return; }
+    bookSync(true, "Live");
     renderBook();
     preview();
   }
 
-  function resyncBook(why) {
+  function resyncBook() {
     book.ready = false;
-    bookSync(false, "resyncing (" + why + ")");
+    bookSync(false, "Syncing");
     stream.resync("depth:" + SYM);
   }
 
   stream.onHeartbeat.push(function (frame) {
     var seq = frame.seqs && frame.seqs["depth:" + SYM];
-    if (book.ready && typeof seq === "number" && seq > book.seq) resyncBook("missed an update");
+    if (book.ready && typeof seq === "number" && seq > book.seq) resyncBook();
   });
 
-  function renderSide(side) {
-    var prices = sorted(side).slice(0, LEVELS);
-    var rows = [], total = 0, totals = [];
-    prices.forEach(function (p) { total += Number(book[side].get(p)); totals.push(total); });
-    return { prices: prices, totals: totals, total: total };
+  /* Levels of one side, best first, merged into groups of `multiple` ticks (bids round down, asks
+   * up, as on other exchanges): [{price (string), qty (Number)}]. */
+  function grouped(side) {
+    var multiple = groupEl ? Number(groupEl.value) : 1, prices = sorted(side), out = [];
+    if (multiple === 1) return prices.map(function (p) { return { price: p, qty: Number(book[side].get(p)) }; });
+    var step = Number(cfg.tick) * multiple;
+    prices.forEach(function (p) {
+      var k = side === "bids" ? Math.floor(Number(p) / step + 1e-9) : Math.ceil(Number(p) / step - 1e-9);
+      var price = (k * step).toFixed(PDP), lastRow = out[out.length - 1];
+      if (lastRow && lastRow.price === price) lastRow.qty += Number(book[side].get(p));
+      else out.push({ price: price, qty: Number(book[side].get(p)) });
+    });
+    return out;
   }
 
   function renderBook() {
-    var asks = renderSide("asks"), bids = renderSide("bids");
-    var scale = Math.max(asks.total, bids.total) || 1;
-    fillBook($("#asks"), "asks", asks, scale, true);
-    fillBook($("#bids"), "bids", bids, scale, false);
+    var asks = grouped("asks"), bids = grouped("bids");
+    var top = function (levels) {
+      var total = 0;
+      return levels.slice(0, LEVELS).map(function (l) { total += l.qty; return { price: l.price, qty: l.qty, total: total }; });
+    };
+    var a = top(asks), b = top(bids);
+    var scale = Math.max(a.length ? a[a.length - 1].total : 0, b.length ? b[b.length - 1].total : 0) || 1;
+    fillBook($("#asks"), "asks", a, scale, true);
+    fillBook($("#bids"), "bids", b, scale, false);
     var spread = $("[data-field=spread]", $("#spread"));
     if (spread) {
-      if (asks.prices.length && bids.prices.length) {
-        var s = Number(asks.prices[0]) - Number(bids.prices[0]);
+      if (asks.length && bids.length) {
+        var s = Number(sorted("asks")[0]) - Number(sorted("bids")[0]);
         spread.textContent = "spread " + dec.num(s, PDP);
-      } else spread.textContent = asks.prices.length || bids.prices.length ? "one-sided book" : "empty book";
+      } else spread.textContent = asks.length || bids.length ? "one-sided book" : "empty book";
+    }
+    if (depthChart) {
+      var levels = function (side) { return sorted(side).map(function (p) { return [Number(p), Number(book[side].get(p))]; }); };
+      depthChart.draw(levels("bids"), levels("asks"));
     }
   }
 
   function fillBook(tbody, side, levels, scale, reverse) {
     var frag = document.createDocumentFragment();
-    var order = levels.prices.map(function (p, i) { return i; });
+    var order = levels.map(function (l, i) { return i; });
     if (reverse) order.reverse();
     var mine = myPrices[side === "bids" ? "BUY" : "SELL"];
     var pad = function () {
-      for (var k = levels.prices.length; k < LEVELS; k++) {
+      for (var k = levels.length; k < LEVELS; k++) {
         var empty = document.createElement("tr"), cell = td("");
         empty.className = "pad-row"; cell.colSpan = 3; empty.appendChild(cell); frag.appendChild(empty);
       }
     };
     if (reverse) pad();
     order.forEach(function (i) {
-      var p = levels.prices[i], tr = document.createElement("tr");
-      tr.style.setProperty("--w", Math.round((levels.totals[i] * 100) / scale) + "%");
-      tr.dataset.price = p;
-      if (mine.has(dec.fmt(p, PDP))) tr.className = "mine";
-      tr.appendChild(td(dec.fmt(p, PDP), "num mono " + (side === "bids" ? "up" : "down")));
-      tr.appendChild(td(dec.fmt(book[side].get(p), QDP), "num mono"));
-      tr.appendChild(td(dec.num(levels.totals[i], QDP), "num mono muted"));
+      var l = levels[i], tr = document.createElement("tr"), price = dec.fmt(l.price, PDP);
+      tr.style.setProperty("--w", Math.round((l.total * 100) / scale) + "%");
+      tr.dataset.price = l.price;
+      tr.dataset.total = dec.num(l.total, QDP);
+      tr.tabIndex = 0;
+      tr.setAttribute("aria-label", (side === "bids" ? "Bid " : "Ask ") + price + ", amount " + dec.num(l.qty, QDP) +
+                      ", total " + dec.num(l.total, QDP) + ": copy into the order form");
+      if (mine.has(price)) tr.className = "mine";
+      tr.appendChild(td(price, "num mono " + (side === "bids" ? "up" : "down")));
+      tr.appendChild(td(dec.num(l.qty, QDP), "num mono"));
+      tr.appendChild(td(dec.num(l.total, QDP), "num mono muted"));
       frag.appendChild(tr);
     });
     if (!reverse) pad();
+    var focused = document.activeElement && tbody.contains(document.activeElement) ? document.activeElement.dataset.price : null;
     tbody.replaceChildren(frag);
+    if (focused) { var again = $("tr[data-price='" + focused + "']", tbody); if (again) again.focus(); }
   }
+  if (groupEl) groupEl.addEventListener("change", function () { if (book.ready) renderBook(); });
 
   // ================================================================== trades
   var tradesSeq = -1;
@@ -215,8 +273,8 @@
       autoSize: true,
       layout: { background: { type: "solid", color: "#161c23" }, textColor: "#8a96a3", fontSize: 11, attributionLogo: true },
       grid: { vertLines: { color: "#1d252e" }, horzLines: { color: "#1d252e" } },
-      rightPriceScale: { borderColor: "#26303b" },
-      timeScale: { borderColor: "#26303b", timeVisible: true, secondsVisible: false, rightOffset: 6, barSpacing: 8 },
+      rightPriceScale: { borderColor: "#26303b", scaleMargins: { top: 0.12, bottom: 0.22 } },
+      timeScale: { borderColor: "#26303b", timeVisible: true, secondsVisible: false, rightOffset: 4, barSpacing: 8 },
       crosshair: { mode: 0 },
     });
     candles = chart.addSeries(LW.CandlestickSeries, {
@@ -227,7 +285,13 @@
       priceFormat: { type: "volume" }, priceScaleId: "", lastValueVisible: false, priceLineVisible: false,
     });
     volumes.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
-    candles.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.22 } });
+  }
+  /* A short history fills the width with wider candles instead of a clump at the right edge. */
+  function spaceBars(count) {
+    var width = $("#chart").clientWidth || 600;
+    var spacing = Math.max(6, Math.min(24, (width - 60) / (count + 4)));
+    chart.timeScale().applyOptions({ barSpacing: spacing });
+    chart.timeScale().scrollToRealTime();
   }
   var candleOpen = 0;
   function onCandles(frame) {
@@ -236,7 +300,7 @@
       candles.setData(frame.data.map(candleBar));
       volumes.setData(frame.data.map(volumeBar));
       candleOpen = frame.data.length ? frame.data[frame.data.length - 1].open_time : 0;
-      chart.timeScale().scrollToRealTime();
+      spaceBars(frame.data.length);
       return;
     }
     var c = frame.data;
@@ -255,9 +319,9 @@
     b.addEventListener("click", function () { useInterval(b.dataset.interval); });
   });
 
-  // ================================================================== my orders and fills
+  // ================================================================== my orders, history, fills
   var ordersSeq = -1;
-  var ordersBody = $("#open-orders tbody"), fillsBody = $("#fills tbody");
+  var ordersBody = $("#open-orders tbody"), fillsBody = $("#fills tbody"), historyBody = $("#order-history tbody");
   var rowTemplate = $("#open-order-template");
   var TYPE_NAMES = { LIMIT: "Limit", MARKET: "Market", LIMIT_MAKER: "Limit maker", STOP_LOSS_LIMIT: "Stop-loss limit", TAKE_PROFIT_LIMIT: "Take-profit limit" };
   var STATUS_NAMES = { NEW: "New", PARTIALLY_FILLED: "Partially filled", FILLED: "Filled", CANCELED: "Canceled", REJECTED: "Rejected", EXPIRED: "Expired" };
@@ -266,6 +330,8 @@
   function orderRow(o) {
     var row = rowTemplate.content.firstElementChild.cloneNode(true);
     row.dataset.orderId = o.order_id;
+    row.dataset.symbol = o.symbol;
+    if (o.symbol !== SYM) row.classList.add("other");
     $$("form", row).forEach(function (f) {
       f.setAttribute("action", f.getAttribute("action").replace(/\/0\/(cancel|amend)\/$/, "/" + o.order_id + "/$1/"));
     });
@@ -273,64 +339,84 @@
     $$("label[for^=amend-]", row).forEach(function (l) { l.htmlFor = "amend-" + o.order_id; });
     var cancel = $("button.danger", row);
     if (cancel) cancel.setAttribute("aria-label", "Cancel order #" + o.order_id);
+    var link = document.createElement("a");
+    link.href = "/markets/" + encodeURIComponent(o.symbol) + "/";
+    link.textContent = o.symbol;
+    $("[data-field=symbol]", row).replaceChildren(link);
     updateOrderRow(row, o);
     return row;
   }
   function updateOrderRow(row, o) {
+    var d = digits(o.symbol), pdp = d[0], qdp = d[1];
     var set = function (f, text) { var c = $("[data-field=" + f + "]", row); if (c) c.textContent = text; };
-    set("id", "#" + o.order_id);
-    set("side", o.side === "BUY" ? "Buy" : "Sell");
-    var sideCell = $("[data-field=side]", row);
-    sideCell.className = o.side === "BUY" ? "up" : "down";
+    set("side", sideWord(o.side));
+    $("[data-field=side]", row).className = o.side === "BUY" ? "up" : "down";
     set("type", TYPE_NAMES[o.type] || o.type);
-    set("price", o.price === null ? "" : dec.fmt(o.price, PDP));
-    set("stop_price", o.stop_price === null ? "" : dec.fmt(o.stop_price, PDP));
-    set("qty", o.qty === null ? "" : dec.fmt(o.qty, QDP));
-    set("filled", dec.fmt(o.filled, QDP));
-    set("remaining", dec.fmt(o.remaining, QDP));
+    set("price", o.price === null ? "" : dec.fmt(o.price, pdp));
+    set("stop_price", o.stop_price === null ? "" : dec.fmt(o.stop_price, pdp));
+    set("qty", o.qty === null ? "" : dec.fmt(o.qty, qdp));
+    set("filled", dec.fmt(o.filled, qdp));
+    set("remaining", dec.fmt(o.remaining, qdp));
     set("status", STATUS_NAMES[o.status] || o.status);
     var amend = $("input[name=qty]", row);
-    if (amend) amend.placeholder = "< " + dec.fmt(o.remaining, QDP);
+    if (amend) amend.placeholder = "< " + dec.fmt(o.remaining, qdp);
+  }
+  function openRows() {
+    return $$("tr[data-order-id]", ordersBody).filter(function (r) { return !r.classList.contains("gone"); });
   }
   function emptyOrders() {
-    var has = $$("tr[data-order-id]", ordersBody).filter(function (r) { return !r.classList.contains("gone"); }).length;
+    var shown = openRows().filter(function (r) { return !(hideOthers() && r.classList.contains("other")); });
     var empty = $("tr.empty", ordersBody);
-    if (!has && !empty) {
-      empty = document.createElement("tr"); empty.className = "empty";
-      var cell = td("No open orders.", "muted"); cell.colSpan = 10; empty.appendChild(cell);
-      ordersBody.appendChild(empty);
-    } else if (has && empty) empty.remove();
+    if (empty) empty.hidden = shown.length > 0;
+    var count = $("#open-count");
+    if (count) count.textContent = String(shown.length);
   }
   function markMine() {
     myPrices = { BUY: new Set(), SELL: new Set() };
-    $$("tr[data-order-id]", ordersBody).forEach(function (r) {
-      if (r.classList.contains("gone")) return;
+    openRows().forEach(function (r) {
+      if (r.dataset.symbol !== SYM) return;
       var p = $("[data-field=price]", r).textContent, side = $("[data-field=side]", r).textContent === "Buy" ? "BUY" : "SELL";
       if (p) myPrices[side].add(p);
     });
     if (book.ready) renderBook();
   }
+  function historyRow(o) {
+    var tr = document.createElement("tr");
+    tr.dataset.orderId = o.order_id;
+    tr.appendChild(td(new Date(o.time || Date.now()).toISOString().slice(5, 19).replace("T", " "), "mono muted"));
+    tr.appendChild(td(sideWord(o.side), o.side === "BUY" ? "up" : "down"));
+    tr.appendChild(td(TYPE_NAMES[o.type] || o.type));
+    tr.appendChild(td(o.price === null ? "Market" : dec.fmt(o.price, PDP), "num mono"));
+    tr.appendChild(td(o.qty === null ? dec.fmt(o.quote_qty, PDP) + " " + cfg.quote : dec.fmt(o.qty, QDP), "num mono"));
+    tr.appendChild(td(dec.fmt(o.filled, QDP), "num mono"));
+    tr.appendChild(td(STATUS_NAMES[o.status] || o.status, "small"));
+    return tr;
+  }
   function upsertOrder(o) {
+    if (!ordersBody) return;
     var row = $("tr[data-order-id='" + o.order_id + "']", ordersBody);
     if (OPEN[o.status]) {
       if (row) updateOrderRow(row, o);
-      else {
-        row = orderRow(o);
-        ordersBody.insertBefore(row, ordersBody.firstChild);
+      else ordersBody.insertBefore(orderRow(o), ordersBody.firstChild);
+    } else {
+      if (row) {
+        updateOrderRow(row, o);
+        row.classList.add("gone");
+        setTimeout(function () { row.remove(); emptyOrders(); markMine(); }, 700);
       }
-    } else if (row) {
-      updateOrderRow(row, o);
-      row.classList.add("gone");
-      setTimeout(function () { row.remove(); emptyOrders(); markMine(); }, 700);
+      if (historyBody && o.symbol === SYM && !$("tr[data-order-id='" + o.order_id + "']", historyBody)) {
+        var none = $("tr.empty", historyBody); if (none) none.hidden = true;
+        historyBody.insertBefore(historyRow(o), historyBody.firstChild);
+      }
     }
+    emptyOrders();
   }
   function fillRow(report, f) {
     var tr = document.createElement("tr");
     tr.dataset.tradeId = f.trade_id;
     tr.dataset.liquidity = f.liquidity;
     tr.appendChild(td(QX.hms(f.time), "mono muted"));
-    tr.appendChild(td("#" + report.order_id, "mono"));
-    tr.appendChild(td(report.side === "BUY" ? "Buy" : "Sell", report.side === "BUY" ? "up" : "down"));
+    tr.appendChild(td(sideWord(report.side), report.side === "BUY" ? "up" : "down"));
     tr.appendChild(td(dec.fmt(f.price, PDP), "num mono"));
     tr.appendChild(td(dec.fmt(f.qty, QDP), "num mono"));
     tr.appendChild(td(dec.fmt(f.fee, 2) + " " + f.fee_asset, "num mono"));
@@ -338,12 +424,31 @@
     tr.classList.add(report.side === "BUY" ? "flash-up" : "flash-down");
     return tr;
   }
+
+  /* A toast for what happened to one of my orders (any market): fills, cancels, rejections, expiry. */
+  function toastFor(r) {
+    var d = digits(r.symbol), base = r.symbol.split("-")[0], quote = r.symbol.split("-")[1];
+    var what = sideWord(r.side) + " " + (TYPE_NAMES[r.type] || r.type).toLowerCase() + " · " + r.symbol;
+    if (r.fills && r.fills.length) {
+      var qty = 0, value = 0;
+      r.fills.forEach(function (f) { qty += Number(f.qty); value += Number(f.qty) * Number(f.price); });
+      var title = r.status === "FILLED" ? "Order filled" : "Order partly filled";
+      QX.toast("success", title, what + ": " + dec.num(qty, d[1]) + " " + base + " at " +
+               (r.fills.length > 1 ? "an average " : "") + dec.num(value / qty, d[0]) + " " + quote + ".");
+      return;
+    }
+    if (r.status === "CANCELED") QX.toast("info", "Order canceled", what + ", " + dec.fmt(r.remaining, d[1]) + " " + base + " was open.");
+    else if (r.status === "EXPIRED") QX.toast("warning", "Order expired", what + (r.reason ? " (" + r.reason.toLowerCase().replace(/_/g, " ") + ")" : "") + ".");
+    else if (r.status === "REJECTED") QX.toast("error", "Order rejected", what + (r.reason ? ": " + r.reason.toLowerCase().replace(/_/g, " ") : "") + ".");
+  }
+
   function onOrders(frame) {
-    if (!ordersBody) return;
     if (frame.event === "snapshot") {
       ordersSeq = frame.seq;
-      $$("tr", ordersBody).forEach(function (r) { r.remove(); });
-      frame.data.filter(function (o) { return o.symbol === SYM; }).reverse().forEach(function (o) { ordersBody.appendChild(orderRow(o)); });
+      if (!ordersBody) return;
+      openRows().forEach(function (r) { r.remove(); });
+      var empty = $("tr.empty", ordersBody);
+      frame.data.forEach(function (o) { ordersBody.insertBefore(orderRow(o), empty); });
       emptyOrders(); markMine();
       return;
     }
@@ -351,31 +456,40 @@
     if (ordersSeq >= 0 && frame.prev_seq !== ordersSeq) { stream.resync("orders"); return; }
     ordersSeq = frame.seq;
     var report = frame.data;
-    if (report.symbol !== SYM) return;
+    toastFor(report);
     upsertOrder(report);
-    if (fillsBody && report.fills && report.fills.length) {
-      $$("tr.empty", fillsBody).forEach(function (r) { r.remove(); });
+    if (report.symbol === SYM && fillsBody && report.fills && report.fills.length) {
+      var none = $("tr.empty", fillsBody); if (none) none.hidden = true;
       report.fills.forEach(function (f) {
         if ($("tr[data-trade-id='" + f.trade_id + "'][data-liquidity='" + f.liquidity + "']", fillsBody)) return;
         fillsBody.insertBefore(fillRow(report, f), fillsBody.firstChild);
       });
-      while (fillsBody.rows.length > 50) fillsBody.deleteRow(-1);
+      while (fillsBody.rows.length > 50) fillsBody.deleteRow(-2);
     }
-    emptyOrders(); markMine();
+    markMine();
   }
 
-  // ================================================================== balances
+  var hideBox = $("#hide-others"), openTable = $("#open-orders"), cancelAll = $("#cancel-all");
+  function hideOthers() { return !hideBox || hideBox.checked; }
+  if (hideBox) {
+    hideBox.addEventListener("change", function () {
+      openTable.classList.toggle("hide-others", hideBox.checked);
+      cancelAll.elements.scope.value = hideBox.checked ? "market" : "all";
+      emptyOrders();
+    });
+  }
+
+  // ================================================================== balances and funds
   var balances = {};
   var balancesSeq = -1;
   function showBalance(b) {
     balances[b.asset] = b;
-    var row = $("#balances tr[data-asset='" + b.asset + "']");
-    if (row) {
+    $$("#balances tr[data-asset='" + b.asset + "'], #funds tr[data-asset='" + b.asset + "']").forEach(function (row) {
       var free = $("[data-field=free]", row), locked = $("[data-field=locked]", row);
       var text = dec.fmt(b.free, 2);
       if (free.textContent !== text) { free.textContent = text; row.classList.remove("flash-up"); void row.offsetWidth; row.classList.add("flash-up"); }
       locked.textContent = dec.fmt(b.locked, 2);
-    }
+    });
     $$("[data-available='" + b.asset + "']").forEach(function (el) { el.textContent = dec.fmt(b.free, 2); });
   }
   function onBalances(frame) {
@@ -385,6 +499,8 @@
     }
     balancesSeq = frame.seq;
     frame.data.forEach(showBalance);
+    var hint = $("#funds-hint");
+    if (hint && frame.data.some(function (b) { return !dec.isZero(b.free) || !dec.isZero(b.locked); })) hint.hidden = true;
     preview();
   }
 
@@ -399,6 +515,11 @@
     $$("input, select", box).forEach(function (i) { i.disabled = !visible; });
   }
   function side() { var s = $("input[name=side]:checked", form); return s ? s.value : "BUY"; }
+  function setSide(value) {
+    var radio = $("input[name=side][value=" + value + "]", form);
+    if (radio) radio.checked = true;
+    layout();
+  }
   function layout() {
     var type = field("type").value;
     show("stop_price", !!STOP_TYPES[type]);
@@ -406,7 +527,7 @@
     show("quote_qty", type === "MARKET");
     show("tif", type !== "MARKET" && type !== "LIMIT_MAKER");
     form.dataset.side = side();
-    $("#order-submit").textContent = (side() === "BUY" ? "Buy " : "Sell ") + cfg.base;
+    $("#order-submit").textContent = sideWord(side()) + " " + cfg.base;
     preview();
   }
   /* Walks the book for a market order: [base filled, quote value] for `qty` base or `quote` quote. */
@@ -419,6 +540,7 @@
     }
     return [gotBase, gotQuote];
   }
+  var lastPreview = null;
   function preview() {
     if (!form) return;
     var type = field("type").value, s = side();
@@ -443,7 +565,9 @@
         out.fee = "≤ " + dec.num(value * fee, PDP + 2) + " " + cfg.quote;
         out.receive = "≥ " + dec.num(value * (1 - fee), PDP) + " " + cfg.quote;
       }
+      if (estimated) out.price = "≈ " + dec.num(value / base, PDP) + " " + cfg.quote;
     }
+    lastPreview = out;
     var needs = s === "BUY" ? value : base, asset = s === "BUY" ? cfg.quote : cfg.base;
     var free = balances[asset] ? Number(balances[asset].free) : null;
     Object.keys(out).forEach(function (k) { var el = $("[data-preview=" + k + "]", form); if (el) el.textContent = out[k]; });
@@ -451,6 +575,36 @@
     if (costEl) costEl.classList.toggle("down", free !== null && needs > free);
     $$("[data-available]", form).forEach(function (el) { el.parentNode.classList.toggle("active", el.dataset.available === asset); });
   }
+
+  /* 25/50/75/100 % of what is available: the amount (or a market buy's total) that balance allows,
+   * rounded down to the lot (or the tick), computed exactly on decimal strings. */
+  function fillPercent(pct) {
+    var type = field("type").value, s = side(), share = String(pct / 100);
+    var asset = s === "BUY" ? cfg.quote : cfg.base;
+    var free = balances[asset] ? balances[asset].free : "0";
+    var budget = dec.mul(free, share);
+    if (s === "SELL") {
+      field("qty").value = dec.fmt(dec.mul(String(dec.fits(budget, cfg.lot)), cfg.lot), QDP);
+      field("quote_qty").value = "";
+    } else if (type === "MARKET") {
+      field("quote_qty").value = dec.fmt(dec.mul(String(dec.fits(budget, cfg.tick)), cfg.tick), PDP);
+      field("qty").value = "";
+    } else {
+      var price = field("price").value;
+      if (!(Number(price) > 0)) {
+        var asks = sorted("asks");
+        price = asks.length ? asks[0] : lastPrice;
+        if (!price) return;
+        field("price").value = dec.fmt(price, PDP);
+      }
+      field("qty").value = dec.fmt(dec.mul(String(dec.fits(budget, dec.mul(price, cfg.lot))), cfg.lot), QDP);
+    }
+    preview();
+  }
+  $$("#pct-buttons [data-pct]").forEach(function (b) {
+    b.addEventListener("click", function () { fillPercent(Number(b.dataset.pct)); });
+  });
+
   function clearErrors() {
     $$(".field-error", form).forEach(function (e) { e.remove(); });
     var top = $("#order-error");
@@ -475,40 +629,105 @@
     var hex = (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()) + Date.now()).replace(/[^0-9a-f]/g, "");
     return "web-" + hex.slice(0, 24);
   }
+
+  // Market orders ask for a confirmation first, unless the trader turned it off (kept per browser).
+  var CONFIRM_KEY = "qx.confirmMarket", confirmBox = $("#confirm-market"), dialog = $("#confirm-dialog");
+  function confirmWanted() { try { return localStorage.getItem(CONFIRM_KEY) !== "off"; } catch (e) { return true; } }
+  function setConfirmWanted(on) { try { localStorage.setItem(CONFIRM_KEY, on ? "on" : "off"); } catch (e) { /* private mode */ } if (confirmBox) confirmBox.checked = on; }
+  if (confirmBox) {
+    confirmBox.checked = confirmWanted();
+    confirmBox.addEventListener("change", function () { setConfirmWanted(confirmBox.checked); });
+  }
+  function confirmMarket(send) {
+    if (!dialog || !dialog.showModal || field("type").value !== "MARKET" || !confirmWanted()) { send(); return; }
+    var rows = [["Side", sideWord(side()) + " " + cfg.base + " at market"],
+                ["Amount", field("qty").value ? field("qty").value + " " + cfg.base : "for " + field("quote_qty").value + " " + cfg.quote],
+                ["Estimated price", (lastPreview && lastPreview.price) || "—"],
+                [side() === "BUY" ? "Estimated cost" : "You sell", lastPreview ? lastPreview.cost : "—"],
+                ["Fee (taker)", lastPreview ? lastPreview.fee : "—"],
+                ["You receive", lastPreview ? lastPreview.receive : "—"]];
+    var list = $("#confirm-summary");
+    list.replaceChildren();
+    rows.forEach(function (r) {
+      var div = document.createElement("div"), dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = r[0]; dd.textContent = r[1]; dd.className = "mono";
+      div.appendChild(dt); div.appendChild(dd); list.appendChild(div);
+    });
+    $("#confirm-skip").checked = false;
+    dialog.onclose = function () {
+      if (dialog.returnValue !== "ok") return;
+      if ($("#confirm-skip").checked) setConfirmWanted(false);
+      send();
+    };
+    dialog.returnValue = "";
+    dialog.showModal();
+    $("#confirm-ok").focus();
+  }
+
+  function send() {
+    var button = $("#order-submit");
+    button.disabled = true;
+    clearErrors();
+    QX.submitForm(form).then(function (r) {
+      button.disabled = false;
+      var notes = $("#order-notes");
+      if (r.ok) {
+        QX.note(notes, r.body.level, r.body.message);
+        field("client_order_id").value = newClientOrderId();
+        field("qty").value = ""; field("quote_qty").value = "";
+        preview();
+      } else {
+        QX.note(null);
+        showErrors(r.body);
+        if (r.body.client_order_id) field("client_order_id").value = r.body.client_order_id;
+      }
+    });
+  }
   if (form) {
     form.addEventListener("change", layout);
     form.addEventListener("input", preview);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var button = $("#order-submit");
-      button.disabled = true;
-      clearErrors();
-      QX.submitForm(form).then(function (r) {
-        button.disabled = false;
-        var notes = $("#order-notes");
-        if (r.ok) {
-          QX.note(notes, r.body.level, r.body.message);
-          field("client_order_id").value = newClientOrderId();
-          field("qty").value = ""; field("quote_qty").value = "";
-          preview();
-        } else {
-          if (notes) notes.innerHTML = "";
-          showErrors(r.body);
-          if (r.body.client_order_id) field("client_order_id").value = r.body.client_order_id;
-        }
-      });
+      confirmMarket(send);
     });
-    // Clicking a book level fills the price (and the opposite side), like most exchanges.
-    $("#book").addEventListener("click", function (event) {
-      var row = event.target.closest("tr[data-price]");
-      if (!row || field("price").disabled) return;
-      field("price").value = dec.fmt(row.dataset.price, PDP);
+    // A book level fills the price and the total amount up to it, on the side that would trade with
+    // it (an ask -> buy, a bid -> sell), like most exchanges. Click, Enter or Space.
+    var pick = function (row) {
+      if (!row) return;
+      setSide(row.closest("#asks") ? "BUY" : "SELL");
+      if (!field("price").disabled) field("price").value = dec.fmt(row.dataset.price, PDP);
+      field("qty").value = row.dataset.total;
+      field("quote_qty").value = "";
       preview();
+      if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) $("#entry").scrollIntoView({ block: "start" });
+    };
+    $("#book").addEventListener("click", function (event) { pick(event.target.closest("tr[data-price]")); });
+    $("#book").addEventListener("keydown", function (event) {
+      var row = event.target.closest && event.target.closest("tr[data-price]");
+      if (!row) return;
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); pick(row); }
+      else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        var rows = $$("#book tr[data-price]"), i = rows.indexOf(row) + (event.key === "ArrowDown" ? 1 : -1);
+        if (rows[i]) { event.preventDefault(); rows[i].focus(); }
+      }
+    });
+    // Phones: the sticky Buy / Sell bar opens the order form on that side.
+    $$("#buy-sell-bar [data-side]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        setSide(b.dataset.side);
+        $("#entry").scrollIntoView({ block: "start" });
+        var target = field("price").disabled ? field("qty") : field("price");
+        if (target) target.focus({ preventScroll: true });
+      });
     });
     layout();
   }
 
-  // ================================================================== cancel, amend, faucet
+  // ================================================================== cancel, cancel all, amend, faucet
+  function order(o) {
+    return { order_id: o.id, symbol: o.symbol, side: o.side, type: o.type, price: o.price, stop_price: o.stop_price, qty: o.qty,
+             quote_qty: o.quote_qty, filled: o.filled, remaining: o.remaining, status: o.status, time: Date.now() };
+  }
   function enhance(root, selector, notesId) {
     if (!root) return;
     root.addEventListener("submit", function (event) {
@@ -520,17 +739,18 @@
       QX.submitForm(f).then(function (r) {
         if (button) button.disabled = false;
         QX.note(document.getElementById(notesId), r.body.level || (r.ok ? "success" : "error"), r.body.message);
-        if (r.ok && r.body.order) {
-          var o = r.body.order;
-          upsertOrder({ order_id: o.id, side: o.side, type: o.type, price: o.price, stop_price: o.stop_price, qty: o.qty,
-                        filled: o.filled, remaining: o.remaining, status: o.status });
+        if (!r.ok) return;
+        if (r.body.order) {
+          upsertOrder(order(r.body.order));
           var details = f.closest("details"); if (details) details.open = false;
-          emptyOrders(); markMine();
         }
+        (r.body.orders || []).forEach(function (o) { upsertOrder(order(o)); });
+        markMine();
       });
     });
   }
   enhance(ordersBody, ".cancel-form, .amend-form", "orders-notes");
+  enhance(cancelAll && cancelAll.parentNode, ".cancel-all-form", "orders-notes");
   enhance($(".faucet"), ".faucet-form", "faucet-notes");
 
   // ================================================================== subscriptions

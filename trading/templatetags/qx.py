@@ -21,3 +21,13 @@ def amount(value: Any, min_places: int = 2) -> str:
     places = max(int(min_places), -int(number.normalize().as_tuple().exponent))
     text = f"{number:.{places}f}"
     return "0." + "0" * places if text.lstrip("-").strip("0.") == "" else text
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A fee rate as a percentage, exact: "0.001" -> "0.1%"."""
+    try:
+        number = Decimal(str(value)) * 100
+    except InvalidOperation:
+        return str(value)
+    return f"{number.normalize():f}%"
