@@ -104,6 +104,7 @@ class AccountValue:
     pnl: Decimal
     unvalued: list[str]  # assets held that no market prices in `home` yet
     values: dict[str, Decimal]  # asset -> its balance's value in `home`
+    prices: dict[str, Decimal]  # asset -> its last price in `home`
 
 
 def _prices_in(home: str) -> dict[str, Decimal]:
@@ -146,4 +147,4 @@ def account_value(*, user: User, home: str = "USD") -> AccountValue:
             Decimal(0),
         )
     return AccountValue(home=home, value=sum(values.values(), Decimal(0)), pnl=pnl, unvalued=unvalued,
-                        values=values)  # fmt: skip
+                        values=values, prices=prices)  # fmt: skip

@@ -38,7 +38,8 @@ def trader_panels(*, user: User, instrument: Instrument) -> dict[str, Any]:
     pair = (instrument.base.code, instrument.quote.code)
     funds = [
         {"asset": code, "free": getattr(held.get(code), "free", Decimal(0)),
-         "locked": getattr(held.get(code), "locked", Decimal(0)), "value": summary.values.get(code)}
+         "locked": getattr(held.get(code), "locked", Decimal(0)), "value": summary.values.get(code),
+         "price": summary.prices.get(code)}
         for code in [*pair, *sorted(c for c in held if c not in pair)]
     ]  # fmt: skip
     return {

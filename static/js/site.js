@@ -55,7 +55,7 @@
     var close = function () { el.classList.add("leaving"); setTimeout(function () { el.remove(); }, 300); };
     el.addEventListener("click", close);
     box.appendChild(el);
-    while (box.children.length > 4) box.firstChild.remove();
+    while (box.children.length > 3) box.firstChild.remove();
     setTimeout(close, TOAST_MS);
     return el;
   };

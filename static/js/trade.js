@@ -239,7 +239,7 @@
       el.textContent = dec.fmt(t.last, PDP);
       el.classList.toggle("up", up); el.classList.toggle("down", !up);
     });
-    if (t.last !== null) lastPrice = t.last;
+    if (t.last !== null) { lastPrice = t.last; if (balancesSeq >= 0) accountValue(); }
     var bar = $("#ticker");
     var set = function (field, text, cls) {
       var el = $("[data-field=" + field + "]", bar);
@@ -437,7 +437,9 @@
                (r.fills.length > 1 ? "an average " : "") + dec.num(value / qty, d[0]) + " " + quote + ".");
       return;
     }
-    if (r.status === "CANCELED") QX.toast("info", "Order canceled", what + ", " + dec.fmt(r.remaining, d[1]) + " " + base + " was open.");
+    var open = r.qty === null ? "" : ", " + dec.num(Number(r.qty) - Number(r.filled), d[1]) + " " + base +
+               (r.price === null ? "" : " at " + dec.fmt(r.price, d[0]) + " " + quote);
+    if (r.status === "CANCELED") QX.toast("info", "Order canceled", what + open + ".");
     else if (r.status === "EXPIRED") QX.toast("warning", "Order expired", what + (r.reason ? " (" + r.reason.toLowerCase().replace(/_/g, " ") + ")" : "") + ".");
     else if (r.status === "REJECTED") QX.toast("error", "Order rejected", what + (r.reason ? ": " + r.reason.toLowerCase().replace(/_/g, " ") : "") + ".");
   }
@@ -492,15 +494,49 @@
     });
     $$("[data-available='" + b.asset + "']").forEach(function (el) { el.textContent = dec.fmt(b.free, 2); });
   }
+  /* A row in Funds for an asset first received while the page is open (a faucet, a trade). */
+  function ensureFundsRows(list) {
+    var body = $("#funds tbody");
+    if (!body) return;
+    list.forEach(function (b) {
+      if ($("tr[data-asset='" + b.asset + "']", body)) return;
+      var tr = document.createElement("tr"), th = document.createElement("th");
+      tr.dataset.asset = b.asset; th.scope = "row"; th.textContent = b.asset; tr.appendChild(th);
+      ["free", "locked", "value"].forEach(function (f) { var c = td(f === "value" ? "—" : "", "num mono" + (f === "value" ? " muted" : "")); c.dataset.field = f; tr.appendChild(c); });
+      body.appendChild(tr);
+    });
+  }
+
+  /* The account's value in its home currency (USD), live: balances × last prices. The prices come
+   * with the page; this market's base follows the live last price when it is quoted in USD. */
+  var valueEl = $("[data-field=account-value]"), homePrices = {};
+  $$("#funds tr[data-home-price]").forEach(function (row) { homePrices[row.dataset.asset] = Number(row.dataset.homePrice); });
+  function accountValue() {
+    if (!valueEl) return;
+    var home = valueEl.dataset.home, total = 0;
+    if (lastPrice !== null && cfg.quote === home) homePrices[cfg.base] = Number(lastPrice);
+    homePrices[home] = 1;
+    $$("#funds tr[data-asset]").forEach(function (row) {
+      var b = balances[row.dataset.asset], price = homePrices[row.dataset.asset];
+      if (!b || price === undefined) return;
+      var value = (Number(b.free) + Number(b.locked)) * price;
+      $("[data-field=value]", row).textContent = dec.num(value, 2);
+      total += value;
+    });
+    valueEl.textContent = dec.num(total, 2) + " " + home;
+  }
+
   function onBalances(frame) {
     if (frame.event === "update") {
       if (frame.seq <= balancesSeq) return;
       if (balancesSeq >= 0 && frame.prev_seq !== balancesSeq) { stream.resync("balances"); return; }
     }
     balancesSeq = frame.seq;
+    ensureFundsRows(frame.data);
     frame.data.forEach(showBalance);
     var hint = $("#funds-hint");
     if (hint && frame.data.some(function (b) { return !dec.isZero(b.free) || !dec.isZero(b.locked); })) hint.hidden = true;
+    accountValue();
     preview();
   }
 

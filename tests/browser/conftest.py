@@ -187,3 +187,10 @@ def api_order(base: str, token: str, **order: str) -> dict:
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=10) as response:
         return dict(json.loads(response.read()))
+
+
+def api_cancel_all(base: str, token: str, symbol: str) -> None:
+    request = urllib.request.Request(f"{base}/api/v1/orders/?symbol={symbol}", method="DELETE",
+                                     headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10):
+        pass
