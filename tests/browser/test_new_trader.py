@@ -83,7 +83,7 @@ def test_a_new_trader_signs_up_funds_and_trades(quantx_server, browser, output_d
     field(page, "qty").fill("0.001")
     expect(page.locator("[data-preview=cost]")).to_have_text("20.00 USD")
     submit(page)
-    expect(page.locator("#order-notes")).to_contain_text("placed", timeout=TIMEOUT)
+    expect(page.locator("#order-notes")).to_contain_text("placed: 0.001 BTC at 20000 USD", timeout=TIMEOUT)
     expect(page.locator("#open-count")).to_have_text("1", timeout=TIMEOUT)
     api_order(base, bob, symbol=SYMBOL, side="SELL", type="LIMIT", price="20000.00", qty="0.001", tif="IOC")
     toast = page.locator(".toast").filter(has_text="Order filled")
@@ -93,12 +93,14 @@ def test_a_new_trader_signs_up_funds_and_trades(quantx_server, browser, output_d
     expect(page.locator("#open-count")).to_have_text("0", timeout=TIMEOUT)
 
     # Two more bids, then cancel all of them at once.
-    for price in ("19000.00", "19500.00"):
+    for count, price in enumerate(("19000", "19500"), start=1):
         field(page, "price").fill(price)
         field(page, "qty").fill("0.001")
         submit(page)
-        expect(page.locator("#order-notes")).to_contain_text("placed", timeout=TIMEOUT)
-    expect(page.locator("#open-orders tbody tr[data-order-id]")).to_have_count(2, timeout=TIMEOUT)
+        expect(page.locator("#order-notes")).to_contain_text(
+            f"placed: 0.001 BTC at {price} USD", timeout=TIMEOUT
+        )
+        expect(page.locator("#open-count")).to_have_text(str(count), timeout=TIMEOUT)
     page.get_by_role("button", name="Cancel all").click()
     expect(page.locator("#orders-notes")).to_contain_text("2 open orders canceled.", timeout=TIMEOUT)
     expect(page.locator("#open-orders tbody tr[data-order-id]")).to_have_count(0, timeout=TIMEOUT)
@@ -107,6 +109,14 @@ def test_a_new_trader_signs_up_funds_and_trades(quantx_server, browser, output_d
     # A market buy asks first; "Back" sends nothing, "Confirm" fills it against bob's ask.
     api_order(base, bob, symbol=SYMBOL, side="SELL", type="LIMIT", price="25000.00", qty="0.010", tif="GTC")
     expect(page.locator("#asks tr[data-price]")).to_have_count(1, timeout=TIMEOUT)
+    # The book by keyboard: Enter on a level copies its price and the total amount up to it.
+    if phone:
+        page.get_by_role("tab", name="Book").click()
+    page.locator("#asks tr[data-price]").first.focus()
+    page.keyboard.press("Enter")
+    expect(field(page, "price")).to_have_value("25000.00")
+    expect(field(page, "qty")).to_have_value("0.01000")
+    expect(page.locator("#order-submit")).to_have_text("Buy BTC")
     page.locator("#order-form").get_by_label("Order type").select_option("MARKET")
     field(page, "qty").fill("0.002")
     submit(page)

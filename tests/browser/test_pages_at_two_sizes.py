@@ -106,6 +106,26 @@ def test_every_page_fits_the_screen_without_errors(market_activity, browser, out
         expect(page.locator("#depth-chart")).to_be_visible()
         assert int(page.locator("#depth-chart").get_attribute("data-bids") or 0) > 0
 
+    # Markets: search, sort by a column, star a market and show only favourites.
+    page.goto(base + "/")
+    rows = page.locator("#markets tbody tr[data-symbol]:visible")
+    page.get_by_placeholder("Search").fill("eth")
+    expect(rows).to_have_count(2)
+    page.get_by_placeholder("Search").fill("")
+    page.locator("th[data-sort=symbol]").click()
+    expect(rows.first).to_have_attribute("data-symbol", "BTC-USD")
+    page.locator("th[data-sort=symbol]").click()
+    expect(rows.first).to_have_attribute("data-symbol", "ETH-USD")
+    star = page.get_by_role("button", name="Favourite ETH-BTC")
+    star.click()
+    expect(star).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="★ Favourites").click()
+    expect(rows).to_have_count(1)
+    page.reload()  # stored for the user: starred markets come first
+    expect(page.locator("#markets tbody tr[data-symbol]").first).to_have_attribute("data-symbol", "ETH-BTC")
+    page.get_by_role("button", name="Favourite ETH-BTC").click()
+    expect(page.get_by_role("button", name="Favourite ETH-BTC")).to_have_attribute("aria-pressed", "false")
+
     assert {name: px for name, px in wide.items() if px > 0} == {}
     assert watch.problems == []
     context.close()

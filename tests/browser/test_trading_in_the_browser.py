@@ -71,6 +71,7 @@ def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_di
     ann.evaluate("window.__sameDocument = true")
     order(ann, side="BUY", price="30000.00", qty="0.010")
     expect(ann.locator("#order-notes")).to_contain_text("placed: 0.01 BTC at 30000 USD", timeout=TIMEOUT)
+    expect(ann.locator("#faucet-notes li")).to_have_count(0)  # the latest action's result replaced it
     mine = ann.locator("#open-orders tbody tr[data-order-id]")
     expect(mine).to_have_count(1, timeout=TIMEOUT)
     expect(mine.locator("[data-field=price]")).to_have_text("30000.00")
