@@ -41,6 +41,7 @@ from trading.forms import (
 from trading.models import Instrument
 from trading.positions import position_list
 from trading.serializers import OrderOutputSerializer, OrderWithFillsOutputSerializer
+from trading.templatetags.qx import REASON_WORDS
 from trading.trader_panels import decimals, market_digits, trader_panels
 
 BOOK_LEVELS = 12
@@ -110,6 +111,7 @@ def market_config(instrument: Instrument, *, user: Any) -> dict[str, Any]:
         "authenticated": bool(user.is_authenticated),
         "bookLevels": BOOK_LEVELS,
         "markets": {symbol: list(dp) for symbol, dp in market_digits().items()},
+        "reasons": REASON_WORDS,
     }
 
 

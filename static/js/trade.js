@@ -439,9 +439,10 @@
     }
     var open = r.qty === null ? "" : ", " + dec.num(Number(r.qty) - Number(r.filled), d[1]) + " " + base +
                (r.price === null ? "" : " at " + dec.fmt(r.price, d[0]) + " " + quote);
+    var why = !r.reason ? "" : ": " + (cfg.reasons[r.reason] || r.reason.replace(/^[A-Z]+_/, "").replace(/_/g, " ").toLowerCase());
     if (r.status === "CANCELED") QX.toast("info", "Order canceled", what + open + ".");
-    else if (r.status === "EXPIRED") QX.toast("warning", "Order expired", what + (r.reason ? " (" + r.reason.toLowerCase().replace(/_/g, " ") + ")" : "") + ".");
-    else if (r.status === "REJECTED") QX.toast("error", "Order rejected", what + (r.reason ? ": " + r.reason.toLowerCase().replace(/_/g, " ") : "") + ".");
+    else if (r.status === "EXPIRED") QX.toast("warning", "Order expired", what + why + ".");
+    else if (r.status === "REJECTED") QX.toast("error", "Order rejected", what + why + ".");
   }
 
   function onOrders(frame) {

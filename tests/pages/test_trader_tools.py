@@ -97,3 +97,9 @@ def test_status_filter_reads_as_words(page, db):
 @pytest.mark.parametrize("url", ["home", "account", "orders"])
 def test_every_page_loads_the_site_script(page, btc_usd, url):
     assert "js/site.js" in page.get(reverse(url)).content.decode()
+
+
+def test_why_an_order_ended_is_said_in_words(page, alice, funded, engine):
+    place(alice, "BUY", "100.00", "0.100", tif="IOC")  # nothing to trade with: EXPIRED
+    html = page.get(reverse("orders")).content.decode()
+    assert ">(not enough orders in the book for the rest)<" in html  # the code stays in the title
