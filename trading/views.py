@@ -3,8 +3,8 @@
 Each view parses its input, calls the trading services/selectors the REST API calls, and renders.
 Placing, cancelling and amending are plain POST forms (CSRF), so they work without JavaScript:
 success redirects back with a message; a refusal renders the page again with the error next to
-what caused it and the typed values kept. static/js/trade.js submits the same forms with
-`Accept: application/json` and gets the same outcome as JSON (`post_answer`), then the WebSocket
+what caused it and the typed values kept. static/js/trade-*.js submit the same forms with
+`Accept: application/json` and get the same outcome as JSON (`post_answer`), then the WebSocket
 streams update the book, trades, orders and balances (docs/web.md).
 """
 
@@ -96,7 +96,7 @@ def _notes(request: HttpRequest) -> dict[str, list[Any]]:
 
 
 def market_config(instrument: Instrument, *, user: Any) -> dict[str, Any]:
-    """What static/js/trade.js needs to know about the page (rendered with json_script)."""
+    """What static/js/trade*.js need to know about the page (rendered with json_script)."""
     return {
         "symbol": instrument.symbol,
         "base": instrument.base.code,

@@ -129,7 +129,10 @@ def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_di
         "30000.00", timeout=TIMEOUT
     )
     expect(ann.locator("#book-sync")).to_have_attribute("data-checksum-ok", "true")
-    assert int(depth.get_attribute("data-draws") or 0) > draws
+    ann.bring_to_front()  # a browser paints canvases of the tab in front
+    ann.wait_for_function(
+        f"Number(document.getElementById('depth-chart').dataset.draws) > {draws}", timeout=TIMEOUT
+    )
     assert ann.evaluate("window.__sameDocument") is True  # no reload happened
     ann.wait_for_timeout(600)  # let the chart draw the candle
     ann.screenshot(path=str(output_dir / "trading-page.png"), full_page=True)
