@@ -256,7 +256,8 @@
       autoSize: true,
       layout: { background: { type: "solid", color: "#161c23" }, textColor: "#8a96a3", fontSize: 11, attributionLogo: true },
       grid: { vertLines: { color: "#1d252e" }, horzLines: { color: "#1d252e" } },
-      rightPriceScale: { borderColor: "#26303b", scaleMargins: { top: 0.12, bottom: 0.22 } },
+      // entireTextOnly: no half-clipped price label at the top or bottom edge
+      rightPriceScale: { borderColor: "#26303b", scaleMargins: { top: 0.12, bottom: 0.22 }, entireTextOnly: true },
       timeScale: { borderColor: "#26303b", timeVisible: true, secondsVisible: false, rightOffset: 4, barSpacing: 8 },
       crosshair: { mode: 0 },
     });
