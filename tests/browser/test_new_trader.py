@@ -135,6 +135,21 @@ def test_a_new_trader_signs_up_funds_and_trades(quantx_server, browser, output_d
         "25000.00", timeout=TIMEOUT
     )
 
+    # An order on another market (placed over the API) arrives live but stays out of the way until
+    # "Hide other pairs" is unticked; then cancel-all covers every market.
+    mine = api_token(base, name, PASSWORD)
+    api_order(base, mine, symbol="ETH-USD", side="BUY", type="LIMIT", price="1000.00", qty="0.0100", tif="GTC")
+    other = page.locator("#open-orders tr[data-symbol=ETH-USD]")
+    expect(other).to_be_attached(timeout=TIMEOUT)
+    expect(other).to_be_hidden()
+    expect(page.locator("#open-count")).to_have_text("0")
+    page.get_by_label("Hide other pairs").uncheck()
+    expect(other).to_be_visible()
+    expect(page.locator("#open-count")).to_have_text("1")
+    page.get_by_role("button", name="Cancel all").click()
+    expect(page.locator("#orders-notes")).to_contain_text("1 open order canceled.", timeout=TIMEOUT)
+    expect(other).to_have_count(0, timeout=TIMEOUT)
+
     # Funds and the account value after trading, in the bottom tabs.
     page.locator("#tab-funds-btn").click()
     expect(page.locator("#funds tr[data-asset=BTC] [data-field=free]")).to_have_text("0.002995")  # fees taken

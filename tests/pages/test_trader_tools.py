@@ -103,3 +103,17 @@ def test_why_an_order_ended_is_said_in_words(page, alice, funded, engine):
     place(alice, "BUY", "100.00", "0.100", tif="IOC")  # nothing to trade with: EXPIRED
     html = page.get(reverse("orders")).content.decode()
     assert ">(not enough orders in the book for the rest)<" in html  # the code stays in the title
+
+
+def test_open_orders_of_other_markets_are_listed_and_marked_to_hide(page, alice, funded, engine):
+    from tests.factories import fund
+
+    make_instrument("ETH-USD")
+    fund(alice, "ETH", "5")
+    here = place(alice, "BUY", "90.00", "0.100")["order"]["id"]
+    there = place(alice, "SELL", "5000.00", "0.100", symbol="ETH-USD")["order"]["id"]
+    html = page.get(TRADE).content.decode()
+    table = re.search(r'<table[^>]* id="open-orders".*?</table>', html, re.S).group(0)
+    assert 'class="grid compact stack-sm hide-others"' in table
+    assert re.search(rf'<tr data-order-id="{here}" data-symbol="BTC-USD">', table)
+    assert re.search(rf'<tr data-order-id="{there}" data-symbol="ETH-USD" class="other">', table)
