@@ -1,18 +1,20 @@
-"""POST actions of the markets and trading pages: star a market, cancel all my open orders.
+"""Actions of the markets and trading pages: star a market, cancel all my open orders (POST), and
+the account summary the trading page refreshes after a fill (GET, JSON).
 
 Plain forms that work without JavaScript (a message and a redirect back); with `Accept:
 application/json` the same outcome comes back as JSON (`trading.views.post_answer`)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.favourites import favourite_set
 from quantx_site.errors import ApiError
 from trading import selectors, services
 from trading.forms import error_words
 from trading.models import OPEN_STATUSES
+from trading.positions import account_value
 from trading.serializers import OrderOutputSerializer
 from trading.views import AREA_ORDERS, _instrument, post_answer, safe_next
 
@@ -53,3 +55,11 @@ def order_cancel_all(request: HttpRequest, symbol: str) -> HttpResponse:
     )
     return post_answer(request, ok=True, level="success", text=text, area=AREA_ORDERS, back=back,
                        data={"orders": OrderOutputSerializer(canceled, many=True).data})  # fmt: skip
+
+
+@require_GET
+@login_required
+def account_summary(request: HttpRequest) -> HttpResponse:
+    """My account's value and PnL (fees included) in its home currency, as on the page: exact strings."""
+    summary = account_value(user=request.user)  # type: ignore[arg-type]
+    return JsonResponse({"home": summary.home, "value": f"{summary.value:f}", "pnl": f"{summary.pnl:f}"})

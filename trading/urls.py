@@ -14,4 +14,5 @@ urlpatterns = [
     path("fills/", views.fill_history, name="fills"),
     path("fills.csv", views.fills_csv, name="fills-csv"),
     path("positions/", views.positions, name="positions"),
+    path("positions/summary.json", page_actions.account_summary, name="account-summary"),
 ]

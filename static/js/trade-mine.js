@@ -173,6 +173,7 @@
     ordersSeq = frame.seq;
     var report = frame.data;
     toastFor(report);
+    if (report.fills && report.fills.length) refreshSummary();
     upsertOrder(report);
     if (report.symbol === SYM && fillsBody && report.fills && report.fills.length) {
       var none = $("tr.empty", fillsBody); if (none) none.hidden = true;
@@ -238,6 +239,24 @@
       total += value;
     });
     valueEl.textContent = dec.num(total, 2) + " " + home;
+  }
+
+  /* After my trades, the PnL (and the value) from the server, which knows positions and fees. */
+  var summaryTimer = null;
+  function refreshSummary() {
+    var box = $("#account-summary");
+    if (!box || summaryTimer) return;
+    summaryTimer = setTimeout(function () {
+      summaryTimer = null;
+      fetch(box.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (s) {
+          if (!s) return;
+          var pnl = $("[data-field=account-pnl]", box), n = Number(s.pnl);
+          pnl.textContent = (n > 0 ? "+" : "") + dec.num(n, 2) + " " + s.home;
+          pnl.classList.toggle("up", n > 0); pnl.classList.toggle("down", n < 0);
+        }, function () { /* offline: the next fill tries again */ });
+    }, 400);
   }
 
   function onBalances(frame) {

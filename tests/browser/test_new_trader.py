@@ -138,7 +138,9 @@ def test_a_new_trader_signs_up_funds_and_trades(quantx_server, browser, output_d
     # An order on another market (placed over the API) arrives live but stays out of the way until
     # "Hide other pairs" is unticked; then cancel-all covers every market.
     mine = api_token(base, name, PASSWORD)
-    api_order(base, mine, symbol="ETH-USD", side="BUY", type="LIMIT", price="1000.00", qty="0.0100", tif="GTC")
+    api_order(
+        base, mine, symbol="ETH-USD", side="BUY", type="LIMIT", price="1000.00", qty="0.0100", tif="GTC"
+    )
     other = page.locator("#open-orders tr[data-symbol=ETH-USD]")
     expect(other).to_be_attached(timeout=TIMEOUT)
     expect(other).to_be_hidden()
@@ -155,6 +157,9 @@ def test_a_new_trader_signs_up_funds_and_trades(quantx_server, browser, output_d
     expect(page.locator("#funds tr[data-asset=BTC] [data-field=free]")).to_have_text("0.002995")  # fees taken
     # 9930 USD + 0.002995 BTC at the last price, 25000: the value follows the live balances and price.
     expect(page.locator("[data-field=account-value]")).to_have_text(re.compile(r"^10004\.8[78] USD$"))
+    # PnL, fees included, refreshed after the fills: unrealized (25000 - 23333.33) x 0.003 = 5.00,
+    # less the fees 0.000001 BTC x 20000 and 0.000004 BTC x 25000 = 0.12.
+    expect(page.locator("[data-field=account-pnl]")).to_have_text("+4.88 USD", timeout=TIMEOUT)
     assert overflow(page) <= 0
     page.screenshot(path=str(output_dir / f"{size}-after-trading.png"), full_page=True)
     assert watch.problems == []

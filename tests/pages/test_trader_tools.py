@@ -117,3 +117,10 @@ def test_open_orders_of_other_markets_are_listed_and_marked_to_hide(page, alice,
     assert 'class="grid compact stack-sm hide-others"' in table
     assert re.search(rf'<tr data-order-id="{here}" data-symbol="BTC-USD">', table)
     assert re.search(rf'<tr data-order-id="{there}" data-symbol="ETH-USD" class="other">', table)
+
+
+def test_the_account_summary_is_json_for_its_owner_only(client, page, alice, funded, engine):
+    assert client.get(reverse("account-summary")).status_code == 302  # to the login page
+    body = page.get(reverse("account-summary")).json()
+    assert body == {"home": "USD", "value": body["value"], "pnl": "0"}
+    assert Decimal(body["value"]) == Decimal("10000")  # BTC has no trade price yet: not valued
