@@ -88,6 +88,13 @@ def test_every_page_fits_the_screen_without_errors(market_activity, browser, out
         page.screenshot(path=str(output_dir / f"{size}-{name}.png"), full_page=True)
 
     if size == "phone":
+        # The narrowest phones in use (360 px) and the widest (430 px) fit as well.
+        for width in (360, 430):
+            page.set_viewport_size({"width": width, "height": 800})
+            for name, path in PAGES.items():
+                page.goto(base + path)
+                wide[f"{name}@{width}"] = overflow(page)
+        page.set_viewport_size(VIEWPORTS["phone"])
         # The nav folds into a menu; every view of the trading page is one tap away.
         page.goto(base + "/")
         page.get_by_role("button", name="Menu").click()
