@@ -126,3 +126,19 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Favourite(models.Model):
+    """A market the user starred on the markets page (listed first, and under "Favourites")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    instrument = models.ForeignKey("trading.Instrument", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "instrument"], name="favourite_once_per_market")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.instrument_id}"

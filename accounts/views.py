@@ -26,6 +26,8 @@ from accounts.throttling import ApiKeyCreateThrottle, LoginThrottle, RegisterThr
 from quantx_site.errors import ApiError
 from quantx_site.serializers import validated
 from trading.forms import error_words
+from trading.positions import account_value
+from trading.selectors import instrument_list, order_list
 from trading.views import amount_text, csv_response, post_answer, safe_next
 
 
@@ -55,7 +57,7 @@ class ThrottledLoginView(LoginView):
 class SignupView(CreateView):
     form_class = SignupForm
     template_name = "registration/signup.html"
-    success_url = reverse_lazy("home")
+    success_url = reverse_lazy("account")  # the first-run steps: claim paper money, then trade
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = _throttled(request, RegisterThrottle())
@@ -96,12 +98,23 @@ def _faucet_form(data: Any = None) -> FaucetForm | None:
 @login_required
 def balances(request: HttpRequest) -> HttpResponse:
     """Free and locked balance of every asset held; the faucet where it is enabled."""
+    user = request.user
+    summary = account_value(user=user)  # type: ignore[arg-type]
     rows = [
-        {"asset": b.asset, "free": b.free, "locked": b.locked, "total": b.free + b.locked}
-        for b in balance_list(user=request.user)  # type: ignore[arg-type]
+        {
+            "asset": b.asset,
+            "free": b.free,
+            "locked": b.locked,
+            "total": b.free + b.locked,
+            "value": summary.values.get(b.asset.code),
+        }
+        for b in balance_list(user=user)  # type: ignore[arg-type]
     ]
+    first_run = None
+    if not order_list(user=user).exists():  # type: ignore[arg-type]
+        first_run = {"funded": any(r["total"] for r in rows), "market": instrument_list().first()}
     context = {"balances": rows, "faucet_form": _faucet_form(), "faucet_caps": settings.FAUCET_MAX_PER_CALL,
-               "tab": "balances"}  # fmt: skip
+               "tab": "balances", "account": summary, "first_run": first_run}  # fmt: skip
     return render(request, "accounts/balances.html", context)
 
 

@@ -240,7 +240,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Refused requests (4xx) are answered with a coded error; logging each one as a warning floods
+        # the terminal of a busy demo (the simulator's quotes that filled meanwhile). 5xx always show.
+        "django.request": {"level": "WARNING" if env_bool("QX_LOG_REFUSALS", False) else "ERROR"},
+    },
 }
 
 # --- QuantX ---------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ FIELD_LABELS = {
     "symbol": "Market",
     "client_order_id": "Order id",
 }
-STATUS_CHOICES = [("", "Any status")] + [(s, s.capitalize()) for s in STATUS_FILTERS]
+STATUS_CHOICES = [("", "Any status")] + [(s, s.replace("_", " ").capitalize()) for s in STATUS_FILTERS]
 
 
 def _plain(value: Decimal) -> str:

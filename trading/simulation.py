@@ -195,9 +195,9 @@ class Account:
                 continue
             reply = self.api.call("POST", "/api/v1/faucet/", {"asset": asset, "amount": str(amount)})
             if reply.ok:
-                log.info("%s: faucet +%s %s", self.username, amount, asset)
+                log.debug("%s: faucet +%s %s", self.username, amount, asset)
             else:
-                log.info("%s: faucet refused %s: %s", self.username, asset, reply.body)
+                log.debug("%s: faucet refused %s: %s", self.username, asset, reply.body)
 
 
 def credentials_load(path: Path, usernames: list[str]) -> dict[str, str]:
@@ -404,6 +404,7 @@ class Settings:
     seed: int | None = None
     wait: float = 60.0
     keep_orders: bool = False
+    quiet: bool = False  # no running figures (`make run` keeps the terminal for the server)
     credentials: Path = Path("var/simulator-accounts.json")
     report_every: float = 15.0
 
@@ -498,7 +499,7 @@ class Simulation:
                     self.out(f"simulate: server unreachable ({exc}); retrying")
                 self.stop_event.wait(min(5.0, 0.2 * failures))
             due[id(agent)] = time.monotonic() + interval
-            if now >= next_report:
+            if now >= next_report and not self.s.quiet:
                 next_report = now + self.s.report_every
                 prices = ", ".join(f"{a.market.symbol} {a.market.fair:f}" for a in self.agents)
                 self.out(f"simulate: {self.stats.line()} | fair {prices}")

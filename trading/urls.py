@@ -1,15 +1,18 @@
 from django.urls import path
 
-from trading import views
+from trading import page_actions, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("markets/<str:symbol>/", views.trade, name="trade"),
     path("markets/<str:symbol>/order/", views.order_place, name="order-place"),
+    path("markets/<str:symbol>/cancel-all/", page_actions.order_cancel_all, name="order-cancel-all"),
+    path("markets/<str:symbol>/favourite/", page_actions.favourite, name="favourite"),
     path("orders/", views.order_history, name="orders"),
     path("orders/<int:order_id>/cancel/", views.order_cancel, name="order-cancel"),
     path("orders/<int:order_id>/amend/", views.order_amend, name="order-amend"),
     path("fills/", views.fill_history, name="fills"),
     path("fills.csv", views.fills_csv, name="fills-csv"),
     path("positions/", views.positions, name="positions"),
+    path("positions/summary.json", page_actions.account_summary, name="account-summary"),
 ]

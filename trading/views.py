@@ -3,8 +3,8 @@
 Each view parses its input, calls the trading services/selectors the REST API calls, and renders.
 Placing, cancelling and amending are plain POST forms (CSRF), so they work without JavaScript:
 success redirects back with a message; a refusal renders the page again with the error next to
-what caused it and the typed values kept. static/js/trade.js submits the same forms with
-`Accept: application/json` and gets the same outcome as JSON (`post_answer`), then the WebSocket
+what caused it and the typed values kept. static/js/trade-*.js submit the same forms with
+`Accept: application/json` and get the same outcome as JSON (`post_answer`), then the WebSocket
 streams update the book, trades, orders and balances (docs/web.md).
 """
 
@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import balance_list
+from accounts.favourites import favourite_symbols
 from marketdata import selectors as market
 from marketdata.candles import ms_to_datetime
 from marketdata.protocol import INTERVALS
@@ -38,25 +38,20 @@ from trading.forms import (
     order_outcome_words,
     status_statuses,
 )
-from trading.models import OPEN_STATUSES, Instrument
+from trading.models import Instrument
 from trading.positions import position_list
 from trading.serializers import OrderOutputSerializer, OrderWithFillsOutputSerializer
+from trading.templatetags.qx import REASON_WORDS
+from trading.trader_panels import decimals, market_digits, trader_panels
 
 BOOK_LEVELS = 12
 RECENT_TRADES = 40
-RECENT_FILLS = 30
 PAGE_SIZE = 50
 AREA_ORDER = "area-order"  # messages about the order just placed: shown above the order form
 AREA_ORDERS = "area-orders"  # cancel/amend outcomes: shown above my open orders
 
 
 # ------------------------------------------------------------------------------------ helpers
-
-
-def decimals(step: Decimal) -> int:
-    """Decimal places of a tick or lot (0.01 -> 2, 1 -> 0): how many digits prices/amounts show."""
-    exponent = step.normalize().as_tuple().exponent
-    return max(0, -int(exponent))
 
 
 def _instrument(symbol: str) -> Instrument:
@@ -101,7 +96,7 @@ def _notes(request: HttpRequest) -> dict[str, list[Any]]:
 
 
 def market_config(instrument: Instrument, *, user: Any) -> dict[str, Any]:
-    """What static/js/trade.js needs to know about the page (rendered with json_script)."""
+    """What static/js/trade*.js need to know about the page (rendered with json_script)."""
     return {
         "symbol": instrument.symbol,
         "base": instrument.base.code,
@@ -115,6 +110,8 @@ def market_config(instrument: Instrument, *, user: Any) -> dict[str, Any]:
         "intervals": list(INTERVALS),
         "authenticated": bool(user.is_authenticated),
         "bookLevels": BOOK_LEVELS,
+        "markets": {symbol: list(dp) for symbol, dp in market_digits().items()},
+        "reasons": REASON_WORDS,
     }
 
 
@@ -137,12 +134,14 @@ def home(request: HttpRequest) -> HttpResponse:
     """Every instrument with its 24 h ticker; static/js/markets.js keeps it live."""
     instruments = list(selectors.instrument_list())
     tickers = {t["symbol"]: t for t in market.tickers(instruments)}
+    starred = favourite_symbols(user=request.user)  # type: ignore[arg-type]
     rows = [
         {"instrument": i, "ticker": tickers[i.symbol], "price_dp": decimals(i.tick_size),
-         "qty_dp": decimals(i.lot_size)}
+         "qty_dp": decimals(i.lot_size), "favourite": i.symbol in starred}
         for i in instruments
     ]  # fmt: skip
-    return render(request, "trading/home.html", {"rows": rows})
+    rows.sort(key=lambda r: not r["favourite"])  # favourites first, each group by symbol
+    return render(request, "trading/home.html", {"rows": rows, "notes": _notes(request)})
 
 
 def _trade_page(
@@ -179,20 +178,12 @@ def _trade_page(
             if code in settings.FAUCET_MAX_PER_CALL
         },
         "back_url": reverse("trade", args=[instrument.symbol]),
+        "book_groups": [
+            {"multiple": m, "size": f"{(instrument.tick_size * m).normalize():f}"} for m in (1, 10, 100, 1000)
+        ],
     }
     if user.is_authenticated:
-        context["open_orders"] = selectors.order_list(
-            user=user, symbol=instrument.symbol, statuses=OPEN_STATUSES
-        )[:PAGE_SIZE]
-        context["fills"] = selectors.fills_of(
-            selectors.trade_list(user=user, symbol=instrument.symbol)[:RECENT_FILLS], user=user
-        )
-        balances = {b.asset.code: b for b in balance_list(user=user)}
-        context["balances"] = [
-            {"asset": code, "free": getattr(balances.get(code), "free", Decimal(0)),
-             "locked": getattr(balances.get(code), "locked", Decimal(0))}
-            for code in (instrument.base.code, instrument.quote.code)
-        ]  # fmt: skip
+        context.update(trader_panels(user=user, instrument=instrument))  # type: ignore[arg-type]
     return render(request, "trading/trade.html", context, status=status)
 
 
@@ -293,11 +284,6 @@ def _symbols() -> list[str]:
     return [i.symbol for i in selectors.instrument_list()]
 
 
-def _digits() -> dict[str, tuple[int, int]]:
-    """symbol -> (price decimals, amount decimals), for showing rows of several markets."""
-    return {i.symbol: (decimals(i.tick_size), decimals(i.lot_size)) for i in selectors.instrument_list()}
-
-
 def _shown(rows: Iterable[Any], digits: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
     """Rows (orders, fills, positions) with the decimals of their market, for the templates."""
     out = []
@@ -329,7 +315,7 @@ def order_history(request: HttpRequest) -> HttpResponse:
     older = _older_link(request, orders[-1].id) if more else None
     context = {
         "form": form,
-        "orders": _shown(orders, _digits()),
+        "orders": _shown(orders, market_digits()),
         "older": older,
         "notes": _notes(request),
         "tab": "orders",
@@ -365,7 +351,7 @@ def fill_history(request: HttpRequest) -> HttpResponse:
     csv_query.pop("before", None)
     context = {
         "form": form,
-        "fills": _shown(fills, _digits()),
+        "fills": _shown(fills, market_digits()),
         "older": older,
         "tab": "fills",
         "csv_query": csv_query.urlencode(),
@@ -430,7 +416,7 @@ def _fill_rows(trades: list[Any], user: Any) -> Iterator[list[Any]]:
 @require_GET
 @login_required
 def positions(request: HttpRequest) -> HttpResponse:
-    rows = position_list(user=request.user)  # type: ignore[arg-type]
+    rows = position_list(user=request.user, with_fees=True)  # type: ignore[arg-type]
     return render(
-        request, "trading/positions.html", {"positions": _shown(rows, _digits()), "tab": "positions"}
+        request, "trading/positions.html", {"positions": _shown(rows, market_digits()), "tab": "positions"}
     )

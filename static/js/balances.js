@@ -15,6 +15,7 @@
     ["free", "locked", "total"].forEach(function (f) {
       var td = document.createElement("td"); td.className = "num mono"; td.dataset.field = f; tr.appendChild(td);
     });
+    var value = document.createElement("td"); value.className = "num mono muted"; value.textContent = "—"; tr.appendChild(value);
     body.appendChild(tr);
     return tr;
   }

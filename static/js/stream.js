@@ -51,6 +51,21 @@
     return (neg ? "-" : "") + out;
   }
 
+  /* A decimal string as a BigInt of units of 10^-n (digits past n are cut: a floor for positives). */
+  function scaled(s, n) {
+    var p = split(s), v = BigInt((p.whole || "0") + p.frac.padEnd(n, "0").slice(0, n));
+    return p.neg ? -v : v;
+  }
+  function unscaled(v, n) {
+    var neg = v < 0n, digits = (neg ? -v : v).toString().padStart(n + 1, "0");
+    return (neg ? "-" : "") + (n ? digits.slice(0, -n) + "." + digits.slice(-n) : digits);
+  }
+  function places(s) { return split(s).frac.length; }
+  /* a × b, exactly. */
+  function mul(a, b) { return unscaled(scaled(a, places(a)) * scaled(b, places(b)), places(a) + places(b)); }
+  /* How many whole `step`s fit in `a` (both positive decimal strings): a BigInt, exact. */
+  function fits(a, step) { var n = Math.max(places(a), places(step)); return scaled(a, n) / scaled(step, n); }
+
   function isZero(s) { return /^-?0*\.?0*$/.test(String(s)); }
 
   /* A Number shown with dp decimals (display only: previews and totals). */
@@ -189,22 +204,27 @@
     });
   }
 
-  /* Shows one message in a notes list (ul.messages), replacing what was there. */
+  /* Shows the result of the latest action in a notes list (ul.messages); it replaces every earlier
+   * message on the page, so nothing stale stays. Successes leave by themselves (site.js). */
   function note(list, level, text) {
+    document.querySelectorAll("ul.messages").forEach(function (ul) { ul.innerHTML = ""; });
+    document.querySelectorAll(".order-form .field-error").forEach(function (p) { p.remove(); });
+    var formError = document.getElementById("order-error");
+    if (formError) { formError.hidden = true; formError.textContent = ""; }
     if (!list) return;
-    list.innerHTML = "";
     var li = document.createElement("li");
     li.className = level || "info";
     li.textContent = text;
     list.appendChild(li);
+    if (window.QX.expireMessage) window.QX.expireMessage(li);
   }
 
-  window.QX = {
-    dec: { cmp: cmp, fmt: fmt, add: add, isZero: isZero, num: num },
+  Object.assign((window.QX = window.QX || {}), {
+    dec: { cmp: cmp, fmt: fmt, add: add, mul: mul, fits: fits, isZero: isZero, num: num },
     crc32: crc32,
     hms: hms,
     submitForm: submitForm,
     note: note,
     stream: new Stream(),
-  };
+  });
 })();

@@ -44,3 +44,9 @@ def test_every_demo_instrument_has_an_exact_notional_step():
     seed()
     for instrument in Instrument.objects.all():
         instrument.full_clean()
+
+
+def test_seed_demo_prints_the_admin_url_of_the_port_in_use():
+    out = StringIO()
+    call_command("seed_demo", "--url", "http://127.0.0.1:8130", stdout=out)
+    assert "http://127.0.0.1:8130/admin/" in out.getvalue() and ":8000" not in out.getvalue()

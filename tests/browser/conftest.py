@@ -7,7 +7,9 @@ browser binaries Playwright would download are not used. Locally, a missing chro
 skips these tests with a message; in CI (CI=true) it is a failure.
 """
 
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -29,6 +31,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]  # fmt: skip
 VENDOR_JS = BASE_DIR / "static/vendor/lightweight-charts/lightweight-charts.standalone.production.js"
 READY_TIMEOUT = 40.0
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+PHONE = {"viewport": VIEWPORTS["phone"], "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PASSWORD = "Browser-test-pw-31!"
+DEMO_PASSWORD = "quantx-demo"  # seed_demo's users alice and bob
+TIMEOUT = 10_000  # ms: what a trader would wait for a live update, generously
 
 
 def _unavailable(message: str) -> None:
@@ -133,3 +140,57 @@ def browser() -> Iterator[object]:
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+class Watch:
+    """What a trader would notice went wrong on a page: script errors, console errors, failed
+    requests and answers >= 400. `expected` patterns cover refusals a test provokes on purpose
+    (a refused order is answered 400, and chromium logs that as a console error)."""
+
+    def __init__(self, page, expected: tuple[str, ...] = ()) -> None:
+        self.problems: list[str] = []
+        self.expected = [re.compile(p) for p in expected]
+        page.on("pageerror", lambda exc: self.add(f"script error: {exc}"))
+        page.on("console", lambda msg: msg.type == "error" and self.add(f"console: {msg.text}"))
+        page.on("requestfailed", lambda req: self.add(f"failed: {req.method} {req.url} {req.failure}"))
+        page.on(
+            "response", lambda r: r.status >= 400 and self.add(f"HTTP {r.status}: {r.request.method} {r.url}")
+        )
+
+    def add(self, text: str) -> None:
+        if not any(p.search(text) for p in self.expected):
+            self.problems.append(text)
+
+
+def overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0: no sideways scrolling)."""
+    # Against the configured width: a mobile browser widens its layout viewport to fit wide content.
+    return int(
+        page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+    ) - int(page.viewport_size["width"])
+
+
+def api_token(base: str, username: str, password: str = DEMO_PASSWORD) -> str:
+    body = json.dumps({"username": username, "password": password}).encode()
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/token/", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.loads(response.read())["access"])
+
+
+def api_order(base: str, token: str, **order: str) -> dict:
+    """An order placed through the REST API (another trader, not a browser)."""
+    request = urllib.request.Request(
+        f"{base}/api/v1/orders/", data=json.dumps(order).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return dict(json.loads(response.read()))
+
+
+def api_cancel_all(base: str, token: str, symbol: str) -> None:
+    request = urllib.request.Request(f"{base}/api/v1/orders/?symbol={symbol}", method="DELETE",
+                                     headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10):
+        pass

@@ -1,7 +1,8 @@
 """Two traders in two browsers against a live server: sign up, faucet, a limit order in the book and
-in open orders, the other trader crossing it, and the trade, the fill and the new balance arriving
-live (no reload); then a cancel and a refused order. A screenshot of the trading page goes to
-test-output/trading-page.png."""
+in open orders, the other trader crossing it, and the trade, the fill toast, the fill and the new
+balance arriving live (no reload); then a refused order, a reduce and a cancel. A screenshot of the
+trading page goes to test-output/trading-page.png. The new-trader flows (first-run steps, percentage
+buttons, cancel-all, a confirmed market order) are in test_new_trader.py."""
 
 import re
 import secrets
@@ -9,9 +10,10 @@ import secrets
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import PASSWORD, TIMEOUT, Watch
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-PASSWORD = "Browser-test-pw-31!"
-TIMEOUT = 10_000  # ms: what a trader would wait for a live update, generously
+REFUSALS = (r"status of 400", r"HTTP 400: POST .*/order/$")  # the refused orders below, on purpose
 
 
 def sign_up(page: Page, base: str, name: str) -> None:
@@ -56,12 +58,10 @@ def book_prices(page: Page, side: str) -> list[str]:
 
 def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_dir):
     base = quantx_server.url
-    errors: list[str] = []
     ann_ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
     ben_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     ann, ben = ann_ctx.new_page(), ben_ctx.new_page()
-    for page in (ann, ben):
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    watches = [Watch(ann, expected=REFUSALS), Watch(ben)]
     suffix = secrets.token_hex(3)
 
     # Ann signs up, funds herself through the faucet and bids for 0.010 BTC at 30000.
@@ -71,6 +71,7 @@ def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_di
     ann.evaluate("window.__sameDocument = true")
     order(ann, side="BUY", price="30000.00", qty="0.010")
     expect(ann.locator("#order-notes")).to_contain_text("placed: 0.01 BTC at 30000 USD", timeout=TIMEOUT)
+    expect(ann.locator("#faucet-notes li")).to_have_count(0)  # the latest action's result replaced it
     mine = ann.locator("#open-orders tbody tr[data-order-id]")
     expect(mine).to_have_count(1, timeout=TIMEOUT)
     expect(mine.locator("[data-field=price]")).to_have_text("30000.00")
@@ -85,6 +86,12 @@ def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_di
     overview.goto(base + "/")
     expect(overview.locator("[data-live-status]")).to_have_text("live", timeout=TIMEOUT)
 
+    # The depth chart shows Ann's bid, and is redrawn live when the book changes.
+    depth = ann.locator("#depth-chart")
+    expect(depth).to_be_visible()
+    expect(depth).to_have_attribute("data-bids", "1", timeout=TIMEOUT)
+    draws = int(depth.get_attribute("data-draws") or 0)
+
     # Ben signs up, takes 1 BTC from the faucet and sells 0.004 BTC into Ann's bid.
     sign_up(ben, base, f"ben{suffix}")
     open_market(ben, base)
@@ -97,14 +104,17 @@ def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_di
         "filled: 0.004 BTC at an average 30000 USD", timeout=TIMEOUT
     )
 
-    # Ann sees it all arrive live: the trade, her fill, the partly filled order, her new balances.
+    # Ann sees it all arrive live: a toast, the trade, her fill, the partly filled order, her balances.
+    expect(ann.locator(".toast").filter(has_text="Order partly filled")).to_contain_text(
+        "0.00400 BTC at 30000.00 USD", timeout=TIMEOUT
+    )
     expect(ann.locator("#trades tbody tr[data-trade-id]").first.locator("td").first).to_have_text(
         "30000.00", timeout=TIMEOUT
     )
     fill = ann.locator("#fills tbody tr[data-trade-id]")
     expect(fill).to_have_count(1, timeout=TIMEOUT)
-    expect(fill.locator("td").nth(4)).to_have_text("0.00400")
-    expect(fill.locator("td").nth(6)).to_have_text("Maker")
+    expect(fill.locator("td").nth(3)).to_have_text("0.00400")
+    expect(fill.locator("td").nth(5)).to_have_text("Maker")
     expect(mine.locator("[data-field=remaining]")).to_have_text("0.00600", timeout=TIMEOUT)
     expect(mine.locator("[data-field=status]")).to_have_text("Partially filled")
     expect(balance(ann, "BTC", "free")).to_have_text(
@@ -119,6 +129,10 @@ def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_di
         "30000.00", timeout=TIMEOUT
     )
     expect(ann.locator("#book-sync")).to_have_attribute("data-checksum-ok", "true")
+    ann.bring_to_front()  # a browser paints canvases of the tab in front
+    ann.wait_for_function(
+        f"Number(document.getElementById('depth-chart').dataset.draws) > {draws}", timeout=TIMEOUT
+    )
     assert ann.evaluate("window.__sameDocument") is True  # no reload happened
     ann.wait_for_timeout(600)  # let the chart draw the candle
     ann.screenshot(path=str(output_dir / "trading-page.png"), full_page=True)
@@ -134,11 +148,18 @@ def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_di
         "Price must be a multiple of 0.01 USD (the tick size).", timeout=TIMEOUT
     )
 
+    # Grouping the book by 10 USD merges levels (Ann's bid is alone at 30000).
+    ann.locator("#book-group").select_option(label="10")
+    expect(ann.locator("#bids tr[data-price]").first.locator("td").first).to_have_text("30000.00")
+    ann.locator("#book-group").select_option(label="0.01")
+
     # Ann reduces her order, then cancels the rest: gone from her orders and the book, funds released.
+    # The next action's result replaces the refusal: no stale error stays on the page.
     mine.locator("details.amend summary").click()
     mine.locator("details.amend input[name=qty]").fill("0.005")
     mine.get_by_role("button", name="Reduce").click()
     expect(ann.locator("#orders-notes")).to_contain_text("reduced: 0.005 still open", timeout=TIMEOUT)
+    expect(ann.locator(".field[data-for=price] .field-error")).to_have_count(0)
     expect(mine.locator("[data-field=remaining]")).to_have_text("0.00500", timeout=TIMEOUT)
     expect(balance(ann, "USD", "locked")).to_have_text("150.00", timeout=TIMEOUT)
     mine.get_by_role("button", name=re.compile("Cancel order")).click()
@@ -146,8 +167,11 @@ def test_two_traders_trade_live_in_the_browser(quantx_server, browser, output_di
     expect(mine).to_have_count(0, timeout=TIMEOUT)
     expect(ann.locator("#bids tr[data-price]")).to_have_count(0, timeout=TIMEOUT)
     expect(balance(ann, "USD", "locked")).to_have_text("0.00", timeout=TIMEOUT)
+    expect(ann.locator(".toast").filter(has_text="Order canceled")).to_be_visible(timeout=TIMEOUT)
+    ann.locator("#tab-history-btn").click()
+    expect(ann.locator("#order-history tbody tr[data-order-id]").first).to_contain_text("Canceled")
 
-    assert errors == []
+    assert [w.problems for w in watches] == [[], []]
     ann_ctx.close()
     ben_ctx.close()
 

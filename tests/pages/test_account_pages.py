@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import ApiKey, Balance
 from tests.engine.helpers import place
+from trading.models import Trade
 
 pytestmark = pytest.mark.django_db
 
@@ -129,10 +130,20 @@ def test_positions_show_average_entry_and_pnl(page, alice, bob, funded, engine):
     place(alice, "BUY", "110.00", "0.100")
     html = page.get(reverse("positions")).content.decode()
     row = re.search(r'<tr data-symbol="BTC-USD">.*?</tr>', html, re.S).group(0)
-    cells = re.findall(r'<td class="num mono[^"]*">([^<]+)</td>', row)
+    cells = re.findall(r'<td class="num mono[^"]*"(?: data-field="\w+")?>([^<]+?)\s*(?:<span|</td>)', row)
     assert cells[0] == "0.300"  # position (lot 0.001), net of nothing: fees are in BTC for a buyer
     assert cells[1:3] == ["103.33", "110.00"]  # average entry, last price
     assert cells[3] == "2.00"  # (110 - 103.333...) x 0.3 = 2.0000001 rounded for display
+    # Alice took both times: her fees were paid in BTC, valued at each trade's price, in USD.
+    fee = Decimal(alice_taker_fee(alice))
+    assert cells[5] == f"{fee:.2f}" and Decimal(cells[5]) > 0
+    assert cells[6] == f"{Decimal('2.0000001') - fee:.2f}"  # net PnL: realized 0 + unrealized − fees
+    assert "USD" in row  # every amount says its unit
+
+
+def alice_taker_fee(user) -> Decimal:
+    trades = Trade.objects.filter(taker=user)
+    return sum((t.taker_fee * t.price for t in trades), Decimal(0))
 
 
 def test_api_key_secret_is_shown_once(page, alice):

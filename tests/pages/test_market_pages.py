@@ -25,7 +25,7 @@ def traded(alice, bob, funded, engine):
 def test_the_markets_page_lists_every_market_with_its_last_price(client, traded):
     html = client.get(reverse("home")).content.decode()
     row = re.search(r'<tr data-symbol="BTC-USD".*?</tr>', html, re.S).group(0)
-    assert 'data-field="last">101.00<' in row
+    assert re.search(r'data-field="last"[^>]*>101.00<', row)
     assert "0.100" in row  # 24 h volume in BTC
     assert "100.00" in row and "102.00" in row  # best bid / ask
     assert reverse("trade", args=["BTC-USD"]) in row
@@ -84,5 +84,5 @@ def test_my_open_orders_and_fills_are_on_the_trading_page(page, alice, bob, fund
     placed = place(alice, "BUY", "100.00", "0.500")
     html = page.get(reverse("trade", args=["BTC-USD"])).content.decode()
     assert f'data-order-id="{placed["order"]["id"]}"' in html
-    fills = re.search(r'<table class="grid compact" id="fills".*?</table>', html, re.S).group(0)
-    assert f"#{placed['order']['id']}" in fills and "0.200" in fills
+    fills = re.search(r'<table[^>]* id="fills".*?</table>', html, re.S).group(0)
+    assert "0.200" in fills and "Taker" in fills

@@ -21,3 +21,34 @@ def amount(value: Any, min_places: int = 2) -> str:
     places = max(int(min_places), -int(number.normalize().as_tuple().exponent))
     text = f"{number:.{places}f}"
     return "0." + "0" * places if text.lstrip("-").strip("0.") == "" else text
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A fee rate as a percentage, exact: "0.001" -> "0.1%"."""
+    try:
+        number = Decimal(str(value)) * 100
+    except InvalidOperation:
+        return str(value)
+    return f"{number.normalize():f}%"
+
+
+REASON_WORDS = {
+    "MATCHING_NO_LIQUIDITY": "not enough orders in the book for the rest",
+    "MATCHING_FOK_NOT_FILLABLE": "fill or kill: it could not fill completely at once",
+    "MATCHING_STP": "self-trade prevention: it would have traded with your own order",
+    "MATCHING_WOULD_TAKE": "post-only: it would have traded at once",
+    "MATCHING_WOULD_TRIGGER_IMMEDIATELY": "the stop price was already reached",
+    "RISK_INSUFFICIENT_FUNDS": "not enough funds",
+}
+"""Why an order ended REJECTED or EXPIRED, for traders (the pages and their toasts, via market_config)."""
+
+
+@register.filter
+def reason_words(reason: str) -> str:
+    """An engine reason code in words: REASON_WORDS, else the code without its stage, lower case."""
+    if not reason:
+        return ""
+    if reason in REASON_WORDS:
+        return REASON_WORDS[reason]
+    return reason.split("_", 1)[-1].replace("_", " ").lower()

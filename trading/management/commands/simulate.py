@@ -38,6 +38,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-orders", action="store_true", help="Leave the maker's quotes in the book on exit."
         )
+        parser.add_argument(
+            "--quiet", action="store_true", help="Only the start, the stop and problems; no running figures."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["rate"] <= 50:
@@ -49,7 +52,7 @@ class Command(BaseCommand):
             Settings(
                 url=options["url"].rstrip("/"), symbols=symbols, rate=options["rate"], levels=options["levels"],
                 duration=options["duration"], prefix=options["prefix"], seed=options["seed"], wait=options["wait"],
-                keep_orders=options["keep_orders"], credentials=Path(settings.VAR_DIR) / "simulator-accounts.json",
+                keep_orders=options["keep_orders"], quiet=options["quiet"], credentials=Path(settings.VAR_DIR) / "simulator-accounts.json",
             ),
             out=lambda line: self.stdout.write(line),
         )  # fmt: skip
