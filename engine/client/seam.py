@@ -76,7 +76,8 @@ class _ReplyRouter:
             if refused:
                 raise EngineBusy("engine queue is full")
             try:
-                return await asyncio.wait_for(future, timeout)
+                async with asyncio.timeout(timeout):  # (wait_for would wrap the future in a task)
+                    return await future
             except TimeoutError:
                 raise EngineUnavailable(f"no reply from the engine within {timeout} s") from None
         finally:

@@ -1,7 +1,7 @@
 """Exchange: balances and risk around the MatchingEngine (risk -> match -> settle, in memory).
 
 Written by the lead engineer so the worker could be built in parallel (docs/engine-worker.md and
-engine/state.py depend on this API); reviewed, tested (tests/engine/core/test_risk*.py) and extended
+engine/worker/state.py depend on this API); reviewed, tested (tests/engine/core/test_risk*.py) and extended
 by the core: parameters are checked before any hold, per-asset conservation is tracked and checked,
 ``validate()`` covers the money invariants.
 

@@ -92,7 +92,7 @@ class OrderRecord:
                 self.triggered, self.updated_at)  # fmt: skip
 
     def as_reply(self, fills: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        if self.created_at is None:  # recovered without its times (engine/recovery.py)
+        if self.created_at is None:  # recovered without its times (engine/worker/recovery.py)
             self.created_at = Order.objects.values_list("created_at", flat=True).get(pk=self.id)
         if self.updated_at is None:
             self.updated_at = self.created_at

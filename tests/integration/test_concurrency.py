@@ -63,7 +63,7 @@ def test_parallel_retries_of_an_order_that_closed_at_once_make_one_order_and_no_
     stack: ScaledStack,
 ) -> None:
     """An IOC order expires in the batch that places it; retries queued behind that batch must get
-    it back (200), not be placed again: engine/state.py skips the database lookup for a client order
+    it back (200), not be placed again: engine/worker/batch.py skips the database lookup for a client order
     id it remembers, but only answers from open orders, so the retry becomes a second insert, the
     batch's commit fails on order_client_id_once_per_user and every command in it gets 503 -1000."""
     [trader] = stack.new_traders(1, funds={"BTC": "10"}, prefix="retry-ioc-")

@@ -1,4 +1,4 @@
-"""One engine worker per database (engine/lock.py), and a clean stop on SIGTERM (engine/runtime.py)."""
+"""One engine worker per database (engine/worker/lock.py), and a clean stop on SIGTERM (engine/worker/pipeline.py)."""
 
 import contextlib
 import signal
