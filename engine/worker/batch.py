@@ -104,14 +104,13 @@ class BatchRunner:
                 applied.after_commit.append(output.after_commit)
         for order_id, record in batch.orders.items():
             if order_id not in state.orders:  # closed in this batch
-                key = (record.user_id, record.client_order_id)
                 state.uncommitted_closed[order_id] = record
-                applied.closed.append((key, order_id))
+                applied.closed.append(((record.user_id, record.client_order_id), order_id))
         for entry in batch.ledger:
             if entry.operation_id:
-                key = (entry.user_id, entry.asset_code, entry.operation_id)
-                state.uncommitted_operations[key] = entry
-                applied.operations.append(key)
+                operation = (entry.user_id, entry.asset_code, entry.operation_id)
+                state.uncommitted_operations[operation] = entry
+                applied.operations.append(operation)
         return applied
 
     def rebuild(self) -> None:
