@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "trading",
     "marketdata",
+    "binance_compat",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,8 @@ LOGOUT_REDIRECT_URL = "home"
 API_KEY_ENCRYPTION_KEY = env_str("QX_API_KEY_ENCRYPTION_KEY")
 API_KEY_MAX_RECV_WINDOW_MS = 60_000
 API_KEY_DEFAULT_RECV_WINDOW_MS = 5_000
+# The Binance-compatible facade (binance_compat): request weight per client address and minute.
+BINANCE_WEIGHT_LIMIT_1M = env_int("QX_BINANCE_WEIGHT_1M", 6000, minimum=1)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

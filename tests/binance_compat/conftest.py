@@ -1,0 +1,127 @@
+"""A live QuantX server for the Binance-compatible facade, driven by the real client libraries.
+
+`live` is the embedded mode as `make run` serves it (tests.browser.conftest.LiveServer: its own
+SQLite database and var dir, daphne on a free port). `Account` registers a user over HTTP, funds it
+with the faucet and creates an API key (READ + TRADE) the way a user would; the libraries then get
+only their base URLs changed (docs/binance-compat.md). When the server stops, `verify_ledger` must
+find money conserved after everything the facade did.
+"""
+
+import json
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import BASE_DIR, LiveServer
+
+PASSWORD = "Binance-compat-pw-3817!"
+
+
+def http_json(url: str, body: Any = None, *, token: str | None = None, method: str | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method or ("POST" if data else "GET"))
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return json.loads(response.read() or b"null")
+
+
+@dataclass
+class Account:
+    username: str
+    token: str
+    key: str
+    secret: str
+
+
+def account_create(
+    base: str, username: str, funds: dict[str, str], scopes: tuple[str, ...] = ("READ", "TRADE")
+) -> Account:
+    credentials = {"username": username, "password": PASSWORD}
+    http_json(f"{base}/api/v1/auth/register/", credentials)
+    token = http_json(f"{base}/api/v1/auth/token/", credentials)["access"]
+    for asset, amount in funds.items():
+        http_json(f"{base}/api/v1/faucet/", {"asset": asset, "amount": amount}, token=token)
+    created = http_json(f"{base}/api/v1/api-keys/", {"label": "bot", "scopes": list(scopes)}, token=token)
+    return Account(username, token, created["key"], created["secret"])
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("binance-live"))
+    server.env["QX_THROTTLE_API_KEY_CREATE"] = "1000/hour"
+    try:
+        server.start()
+        yield server
+        ledger = subprocess.run([sys.executable, "manage.py", "verify_ledger"], cwd=BASE_DIR, env=server.env,
+                                capture_output=True, text=True)  # fmt: skip
+        assert ledger.returncode == 0, (
+            f"verify_ledger after the facade tests:\n{ledger.stdout}{ledger.stderr}"
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def maker(live: LiveServer) -> Account:
+    return account_create(live.url, "bn-maker", {"USD": "10000", "BTC": "1"})
+
+
+@pytest.fixture(scope="session")
+def taker(live: LiveServer) -> Account:
+    return account_create(live.url, "bn-taker", {"USD": "10000", "BTC": "1"})
+
+
+def ccxt_binance(base: str, account: Account | None = None, *, pro: bool = False) -> Any:
+    """ccxt's binance (or ccxt.pro's), unchanged but for its URLs: every https://api.binance.com
+    URL and the spot WebSocket URLs point at `base`. `fetchCurrencies` and `fetchMargins` are off:
+    they read /sapi/ endpoints (wallet, margin) that a spot exchange does not have."""
+    import ccxt
+    import ccxt.pro
+
+    config: dict[str, Any] = {
+        "options": {"fetchCurrencies": False, "fetchMarkets": {"types": ["spot"]}, "fetchMargins": False},
+    }
+    if account is not None:
+        config.update(apiKey=account.key, secret=account.secret)
+    exchange = (ccxt.pro.binance if pro else ccxt.binance)(config)
+    api = exchange.urls["api"]
+    for name, url in list(api.items()):
+        if isinstance(url, str) and url.startswith("https://api.binance.com"):
+            api[name] = url.replace("https://api.binance.com", base)
+    ws_base = base.replace("http://", "ws://")
+    if "ws" in api:
+        api["ws"]["spot"] = f"{ws_base}/ws"
+        api["ws"]["ws-api"]["spot"] = f"{ws_base}/ws-api/v3"
+    return exchange
+
+
+def api_v1(base: str, account: Account, path: str) -> Any:
+    return http_json(f"{base}/api/v1/{path}", token=account.token)
+
+
+def python_binance_client(base: str, account: Account | None = None) -> Any:
+    """python-binance's `Client`, unchanged but for its URLs (class attributes it reads at start)."""
+    from binance.client import Client
+
+    class QuantXClient(Client):
+        API_URL = f"{base}/api"
+
+    return QuantXClient(account.key if account else None, account.secret if account else None, ping=False)
+
+
+def binance_sdk(base: str, account: Account | None = None) -> Any:
+    """Binance's official SDK (binance-sdk-spot), unchanged but for its base URLs."""
+    from binance_sdk_spot.spot import ConfigurationRestAPI, ConfigurationWebSocketStreams, Spot
+
+    rest = ConfigurationRestAPI(
+        api_key=account.key if account else "", api_secret=account.secret if account else "", base_path=base
+    )
+    streams = ConfigurationWebSocketStreams(stream_url=base.replace("http://", "ws://"))
+    return Spot(config_rest_api=rest, config_ws_streams=streams)
