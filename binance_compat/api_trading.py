@@ -66,9 +66,8 @@ class _OrderInput:
 
     def place(self, api: BinanceApi) -> Any:
         """Places the order (trading.services.order_place); a client order id used before is -2010."""
-        assert api.user is not None
         placed = trading.order_place(
-            user=api.user,
+            user=api.account,
             symbol=self.instrument.symbol,
             side=self.side or "",
             order_type=self.type,
@@ -103,8 +102,8 @@ class OrderApi(SignedApi):
                 ErrorCode.MANDATORY_PARAM_MISSING, "orderId or origClientOrderId.", field="orderId"
             )
         return facade.order_lookup(
-            user=self.user, instrument=instrument, order_id=order_id, client_order_id=client_id
-        )  # type: ignore[arg-type]
+            user=self.account, instrument=instrument, order_id=order_id, client_order_id=client_id
+        )
 
     def get(self, request: Request) -> Response:
         order = self._lookup()
@@ -116,7 +115,7 @@ class OrderApi(SignedApi):
         self.params.text("newClientOrderId", max_length=36)
         self.params.choice("cancelRestrictions", ("ONLY_NEW", "ONLY_PARTIALLY_FILLED"))
         self.params.done()
-        canceled = trading.order_cancel(user=self.user, order_id=order.id)  # type: ignore[arg-type]
+        canceled = trading.order_cancel(user=self.account, order_id=order.id)
         return Response(encode.order_canceled(canceled))
 
 
@@ -142,13 +141,13 @@ class OpenOrdersApi(SignedApi):
         symbol = self.params.text("symbol", max_length=20)
         self.params.done()
         instrument = instrument_for(symbol) if symbol is not None else None
-        orders = facade.open_orders(user=self.user, instrument=instrument)  # type: ignore[arg-type]
+        orders = facade.open_orders(user=self.account, instrument=instrument)
         return Response([encode.order_info(o) for o in orders])
 
     def delete(self, request: Request) -> Response:
         instrument = instrument_for(self.params.text("symbol", required=True) or "")
         self.params.done()
-        canceled = trading.order_cancel_all(user=self.user, symbol=instrument.symbol)  # type: ignore[arg-type]
+        canceled = trading.order_cancel_all(user=self.account, symbol=instrument.symbol)
         return Response([encode.order_canceled(o) for o in canceled])
 
 
@@ -162,12 +161,12 @@ class AllOrdersApi(SignedApi):
         limit = self.params.integer("limit", minimum=1, maximum=1000) or 500
         self.params.done()
         orders = facade.orders_of(
-            user=self.user,
+            user=self.account,
             instrument=instrument,
             from_id=from_id,
             start=start,
             end=end,
-            limit=limit,  # type: ignore[arg-type]
+            limit=limit,
         )
         return Response([encode.order_info(o) for o in orders])
 
@@ -183,7 +182,7 @@ class MyTradesApi(SignedApi):
         limit = self.params.integer("limit", minimum=1, maximum=1000) or 500
         self.params.done()
         fills = facade.my_fills(
-            user=self.user, instrument=instrument, order_id=order_id, from_id=from_id, start=start, end=end,  # type: ignore[arg-type]
+            user=self.account, instrument=instrument, order_id=order_id, from_id=from_id, start=start, end=end,
             limit=limit,
         )  # fmt: skip
         return Response([encode.my_trade(f) for f in fills])
@@ -197,7 +196,7 @@ class AccountApi(SignedApi):
         self.params.done()
         balances = [
             {"asset": b.asset.code, "free": encode.d8(b.free), "locked": encode.d8(b.locked)}
-            for b in balance_list(user=self.user)  # type: ignore[arg-type]
+            for b in balance_list(user=self.account)
             if not (omit_zero and not b.free and not b.locked)
         ]
         instruments = list(symbol_map().values())
@@ -220,7 +219,7 @@ class AccountApi(SignedApi):
             "accountType": "SPOT",
             "balances": balances,
             "permissions": ["SPOT"],
-            "uid": self.user.pk,  # type: ignore[union-attr]
+            "uid": self.account.pk,
         })  # fmt: skip
 
 
@@ -236,16 +235,16 @@ class UserDataStreamApi(BinanceApi):
 
     def post(self, request: Request) -> Response:
         self.params.done()
-        return Response({"listenKey": services.listen_key_create(user=self.user)})  # type: ignore[arg-type]
+        return Response({"listenKey": services.listen_key_create(user=self.account)})
 
     def put(self, request: Request) -> Response:
         key = self.params.text("listenKey", required=True, max_length=64) or ""
         self.params.done()
-        services.listen_key_keepalive(user=self.user, listen_key=key)  # type: ignore[arg-type]
+        services.listen_key_keepalive(user=self.account, listen_key=key)
         return Response({})
 
     def delete(self, request: Request) -> Response:
         key = self.params.text("listenKey", required=True, max_length=64) or ""
         self.params.done()
-        services.listen_key_close(user=self.user, listen_key=key)  # type: ignore[arg-type]
+        services.listen_key_close(user=self.account, listen_key=key)
         return Response({})

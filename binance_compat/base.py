@@ -75,6 +75,12 @@ class BinanceApi(APIView):
         scope_check(api_key, self.scope_for(request))
         self.api_key, self.user = api_key, api_key.user
 
+    @property
+    def account(self) -> User:
+        """The authenticated user (SIGNED and USER_STREAM endpoints authenticate in `initial`)."""
+        assert self.user is not None
+        return self.user
+
     def weight_of(self, request: Request) -> int:
         return self.weight
 

@@ -112,8 +112,26 @@ def python_binance_client(base: str, account: Account | None = None) -> Any:
 
     class QuantXClient(Client):
         API_URL = f"{base}/api"
+        WS_API_URL = f"{base.replace('http://', 'ws://')}/ws-api/v3"
 
     return QuantXClient(account.key if account else None, account.secret if account else None, ping=False)
+
+
+async def python_binance_async(base: str, account: Account) -> tuple[Any, Any]:
+    """python-binance's `AsyncClient` and `BinanceSocketManager`, unchanged but for their URLs."""
+    from binance import AsyncClient, BinanceSocketManager
+
+    ws_base = base.replace("http://", "ws://")
+
+    class QuantXAsyncClient(AsyncClient):
+        API_URL = f"{base}/api"
+        WS_API_URL = f"{ws_base}/ws-api/v3"
+
+    class QuantXSocketManager(BinanceSocketManager):
+        STREAM_URL = f"{ws_base}/"
+
+    client = await QuantXAsyncClient.create(account.key, account.secret)
+    return client, QuantXSocketManager(client)
 
 
 def binance_sdk(base: str, account: Account | None = None) -> Any:

@@ -8,11 +8,24 @@ from decimal import Decimal
 
 import ccxt
 import pytest
+import requests
 
-from tests.binance_compat.conftest import Account, api_v1, ccxt_binance
+from tests.binance_compat.conftest import PASSWORD, Account, api_v1, ccxt_binance
 from tests.browser.conftest import LiveServer
 
 D = Decimal
+
+
+def trader_page(base: str, username: str, path: str) -> str:
+    """A page as the trader sees it in a browser: logged in through the login form."""
+    session = requests.Session()
+    session.get(f"{base}/accounts/login/")
+    form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": session.cookies["csrftoken"]}
+    logged_in = session.post(
+        f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
+    )
+    assert logged_in.ok and "logout" in logged_in.text.lower(), logged_in.status_code
+    return session.get(f"{base}{path}").text
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +100,12 @@ def test_a_trading_session(
     assert after["BTC"] - before["BTC"] == bought
     assert before["USD"] - after["USD"] == D("301") + D("302") + D("151.5")
 
-    # The same orders, through QuantX's own API.
+    # The same orders, through QuantX's own API and on the trader's orders page.
     v1_orders = {o["id"]: o for o in api_v1(live.url, maker, "orders/?symbol=BTC-USD")["results"]}
     assert v1_orders[int(bid["id"])]["status"] == "CANCELED"
     assert v1_orders[int(asks[0]["id"])]["client_order_id"] == asks[0]["clientOrderId"]
+    page = trader_page(live.url, maker.username, "/orders/")
+    assert all(f'data-order-id="{o["id"]}"' in page for o in [*asks, bid])
 
 
 def test_refusals_raise_the_exceptions_ccxt_users_catch(live: LiveServer, maker_ex: ccxt.binance) -> None:
