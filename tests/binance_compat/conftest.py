@@ -7,11 +7,12 @@ only their base URLs changed (docs/binance-compat.md). When the server stops, `v
 find money conserved after everything the facade did.
 """
 
+import asyncio
 import json
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,13 +42,17 @@ class Account:
 
 
 def account_create(
-    base: str, username: str, funds: dict[str, str], scopes: tuple[str, ...] = ("READ", "TRADE")
-) -> Account:
-    credentials = {"username": username, "password": PASSWORD}
-    http_json(f"{base}/api/v1/auth/register/", credentials)
-    token = http_json(f"{base}/api/v1/auth/token/", credentials)["access"]
-    for asset, amount in funds.items():
-        http_json(f"{base}/api/v1/faucet/", {"asset": asset, "amount": amount}, token=token)
+    base: str, username: str, funds: dict[str, str], scopes: tuple[str, ...] = ("READ", "TRADE"),
+    *, token: str | None = None,
+) -> Account:  # fmt: skip
+    """A user as a bot developer makes one: register, log in, fund (faucet), create an API key.
+    With `token`, the user exists already (logged in): only the key is created."""
+    if token is None:
+        credentials = {"username": username, "password": PASSWORD}
+        http_json(f"{base}/api/v1/auth/register/", credentials)
+        token = http_json(f"{base}/api/v1/auth/token/", credentials)["access"]
+        for asset, amount in funds.items():
+            http_json(f"{base}/api/v1/faucet/", {"asset": asset, "amount": amount}, token=token)
     created = http_json(f"{base}/api/v1/api-keys/", {"label": "bot", "scopes": list(scopes)}, token=token)
     return Account(username, token, created["key"], created["secret"])
 
@@ -78,7 +83,9 @@ def taker(live: LiveServer) -> Account:
     return account_create(live.url, "bn-taker", {"USD": "10000", "BTC": "1"})
 
 
-def ccxt_binance(base: str, account: Account | None = None, *, pro: bool = False) -> Any:
+def ccxt_binance(
+    base: str, account: Account | None = None, *, pro: bool = False, ws_base: str | None = None
+) -> Any:
     """ccxt's binance (or ccxt.pro's), unchanged but for its URLs: every https://api.binance.com
     URL and the spot WebSocket URLs point at `base`. `fetchCurrencies` and `fetchMargins` are off:
     they read /sapi/ endpoints (wallet, margin) that a spot exchange does not have."""
@@ -95,7 +102,7 @@ def ccxt_binance(base: str, account: Account | None = None, *, pro: bool = False
     for name, url in list(api.items()):
         if isinstance(url, str) and url.startswith("https://api.binance.com"):
             api[name] = url.replace("https://api.binance.com", base)
-    ws_base = base.replace("http://", "ws://")
+    ws_base = (ws_base or base).replace("http://", "ws://")
     if "ws" in api:
         api["ws"]["spot"] = f"{ws_base}/ws"
         api["ws"]["ws-api"]["spot"] = f"{ws_base}/ws-api/v3"
@@ -143,3 +150,34 @@ def binance_sdk(base: str, account: Account | None = None) -> Any:
     )
     streams = ConfigurationWebSocketStreams(stream_url=base.replace("http://", "ws://"))
     return Spot(config_rest_api=rest, config_ws_streams=streams)
+
+
+class Follow:
+    """Calls a ccxt.pro `watch_*` in a loop (ccxt answers each call with the NEXT update), keeping
+    the latest answer, so a test can act first and then wait for the state it expects."""
+
+    def __init__(self, watch: Callable[[], Awaitable[Any]]) -> None:
+        self.watch = watch
+        self.latest: Any = None
+        self.changed = asyncio.Event()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.latest = await self.watch()
+            self.changed.set()
+
+    async def until(self, predicate: Callable[[Any], bool], timeout: float = 10.0) -> Any:
+        async def wait() -> Any:
+            while self.latest is None or not predicate(self.latest):
+                if self.task.done():
+                    self.task.result()  # raises what the watch raised
+                self.changed.clear()
+                await asyncio.wait([asyncio.create_task(self.changed.wait()), self.task],
+                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            return self.latest
+
+        return await asyncio.wait_for(wait(), timeout)
+
+    def stop(self) -> None:
+        self.task.cancel()

@@ -2,12 +2,12 @@
 (/ws/<n> + SUBSCRIBE) and the WebSocket API's user-data subscription (/ws-api/v3)."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import pytest
 
-from tests.binance_compat.conftest import Account, account_create, ccxt_binance
+from tests.binance_compat.conftest import Account, Follow, account_create, ccxt_binance
 from tests.browser.conftest import LiveServer
 
 T = TypeVar("T")
@@ -17,37 +17,6 @@ TIMEOUT = 10
 
 async def within(awaitable: Awaitable[T]) -> T:
     return await asyncio.wait_for(awaitable, TIMEOUT)
-
-
-class Follow:
-    """Calls a ccxt.pro `watch_*` in a loop (ccxt answers each call with the NEXT update), keeping
-    the latest answer, so a test can act first and then wait for the state it expects."""
-
-    def __init__(self, watch: Callable[[], Awaitable[Any]]) -> None:
-        self.watch = watch
-        self.latest: Any = None
-        self.changed = asyncio.Event()
-        self.task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            self.latest = await self.watch()
-            self.changed.set()
-
-    async def until(self, predicate: Callable[[Any], bool]) -> Any:
-        async def wait() -> Any:
-            while self.latest is None or not predicate(self.latest):
-                if self.task.done():
-                    self.task.result()  # raises what the watch raised
-                self.changed.clear()
-                await asyncio.wait([asyncio.create_task(self.changed.wait()), self.task],
-                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-            return self.latest
-
-        return await within(wait())
-
-    def stop(self) -> None:
-        self.task.cancel()
 
 
 @pytest.fixture(scope="module")
