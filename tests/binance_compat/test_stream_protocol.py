@@ -5,6 +5,8 @@ import hashlib
 import hmac
 import json
 import time
+import urllib.request
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +17,11 @@ from tests.binance_compat.conftest import Account, account_create
 from tests.browser.conftest import LiveServer
 
 TIMEOUT = 10
+
+
+def http_get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +89,63 @@ async def test_ws_api_user_data_subscription_checks_the_signature(live: LiveServ
         assert unknown["status"] == 400 and unknown["id"] == 3
         ok = await ask(ws, {"id": 4, "method": "userDataStream.subscribe.signature", "params": signed(ivy)})
         assert ok["status"] == 200 and isinstance(ok["result"]["subscriptionId"], int)
+
+
+async def test_binances_local_order_book_procedure_never_loses_or_doubles_an_update(live: LiveServer) -> None:
+    """Binance's documented procedure, by hand: open the diff stream, buffer, GET depth, drop events
+    with u <= lastUpdateId, start at the event with U <= lastUpdateId + 1 <= u, then require each
+    U = previous u + 1, while two users trade; the book ends equal to REST depth."""
+    from tests.binance_compat.conftest import python_binance_client
+
+    jay = await asyncio.to_thread(account_create, live.url, "proto-jay", {"BTC": "1", "ETH": "10"})
+    client = python_binance_client(live.url, jay)
+    stop = asyncio.Event()
+
+    def trade() -> None:
+        for n in range(12):
+            client.order_limit_sell(symbol="ETHBTC", quantity="0.1", price=f"{0.08 + n * 0.001:.3f}")
+            client.order_limit_buy(symbol="ETHBTC", quantity="0.05", price=f"{0.081 + n * 0.001:.3f}")
+
+    def rest_depth() -> dict[str, Any]:
+        return http_get(f"{live.url}/api/v3/depth?symbol=ETHBTC&limit=1000")
+
+    async with websockets.connect(f"{live.url.replace('http', 'ws')}/ws/ethbtc@depth@100ms") as ws:
+        buffered: list[dict[str, Any]] = []
+
+        async def read() -> None:
+            while not stop.is_set():
+                try:
+                    buffered.append(json.loads(await asyncio.wait_for(ws.recv(), 0.5)))
+                except TimeoutError:
+                    continue
+
+        reader = asyncio.create_task(read())
+        trading = asyncio.create_task(asyncio.to_thread(trade))
+        await asyncio.sleep(0.3)
+        snapshot = await asyncio.to_thread(rest_depth)
+        await trading
+        final = await asyncio.to_thread(rest_depth)
+        while not buffered or buffered[-1]["u"] < final["lastUpdateId"]:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await reader
+
+    book = {side: {p: q for p, q in snapshot[side]} for side in ("bids", "asks")}
+    last = snapshot["lastUpdateId"]
+    events = [e for e in buffered if e["u"] > last]
+    assert events and events[0]["U"] <= last + 1 <= events[0]["u"]
+    for event in events:
+        assert event["U"] == last + 1 or event is events[0]
+        for side, key in (("bids", "b"), ("asks", "a")):
+            for price, qty in event[key]:
+                if Decimal(qty) == 0:
+                    book[side].pop(price, None)
+                else:
+                    book[side][price] = qty
+        last = event["u"]
+    assert last == final["lastUpdateId"]
+    ordered = {
+        "bids": sorted(book["bids"].items(), key=lambda lv: -Decimal(lv[0])),
+        "asks": sorted(book["asks"].items(), key=lambda lv: Decimal(lv[0])),
+    }
+    assert ordered == {side: [tuple(lv) for lv in final[side]] for side in ("bids", "asks")}
