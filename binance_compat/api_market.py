@@ -109,7 +109,7 @@ class AggTradesApi(BinanceApi):
     def get(self, request: Request) -> Response:
         instrument = instrument_for(self.params.text("symbol", required=True) or "")
         from_id = self.params.integer("fromId")
-        start, end = self.params.integer("startTime"), self.params.integer("endTime")
+        start, end = self.params.time_ms("startTime"), self.params.time_ms("endTime")
         limit = self.params.integer("limit", minimum=1, maximum=1000) or 500
         self.params.done()
         trades = facade.public_trades(
@@ -126,7 +126,7 @@ class KlinesApi(BinanceApi):
         interval = self.params.text("interval", required=True) or ""
         if interval not in INTERVALS:
             raise ApiError(ErrorCode.BAD_INTERVAL, "Invalid interval.", field="interval")
-        start, end = self.params.integer("startTime"), self.params.integer("endTime")
+        start, end = self.params.time_ms("startTime"), self.params.time_ms("endTime")
         self.params.choice("timeZone", ("0", "+0", "+00:00", "-0"))
         limit = self.params.integer("limit", minimum=1, maximum=1000) or 500
         self.params.done()

@@ -157,7 +157,7 @@ class AllOrdersApi(SignedApi):
     def get(self, request: Request) -> Response:
         instrument = instrument_for(self.params.text("symbol", required=True) or "")
         from_id = self.params.integer("orderId", minimum=1)
-        start, end = self.params.integer("startTime"), self.params.integer("endTime")
+        start, end = self.params.time_ms("startTime"), self.params.time_ms("endTime")
         limit = self.params.integer("limit", minimum=1, maximum=1000) or 500
         self.params.done()
         orders = facade.orders_of(
@@ -178,7 +178,7 @@ class MyTradesApi(SignedApi):
         instrument = instrument_for(self.params.text("symbol", required=True) or "")
         order_id = self.params.integer("orderId", minimum=1)
         from_id = self.params.integer("fromId", minimum=0)
-        start, end = self.params.integer("startTime"), self.params.integer("endTime")
+        start, end = self.params.time_ms("startTime"), self.params.time_ms("endTime")
         limit = self.params.integer("limit", minimum=1, maximum=1000) or 500
         self.params.done()
         fills = facade.my_fills(

@@ -16,6 +16,7 @@ from quantx_site.errors import ApiError, ErrorCode
 _DECIMAL = re.compile(r"[0-9]{1,20}(\.[0-9]{1,30})?")
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 MAX_PARAMS = 64
+MAX_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 
 
 def parse_pairs(*raw: str) -> dict[str, str]:
@@ -79,6 +80,10 @@ class Params:
                 ErrorCode.ILLEGAL_PARAMETER, f"{name}: an integer from {minimum} to {maximum}.", field=name
             )
         return int(value)
+
+    def time_ms(self, name: str) -> int | None:
+        """A time in ms since the epoch, up to the year 9999."""
+        return self.integer(name, maximum=MAX_TIME_MS)
 
     def decimal(self, name: str, *, required: bool = False) -> Decimal | None:
         """A positive plain decimal ("0.001"; no sign, exponent, NaN); more than 8 places is -1111."""

@@ -302,3 +302,56 @@ def test_orders_share_the_order_place_limit_with_api_v1(
     assert (third.status_code, body_of(third)["code"]) == (429, -1015)
     assert int(third["Retry-After"]) >= 1
     assert Order.objects.count() == 2
+
+
+HOSTILE = [
+    "",
+    "-1",
+    "NaN",
+    "1e999",
+    "99999999999999999999999999",
+    "0x10",
+    "%00",
+    "é",
+    "[",
+    '["BTCUSD"',
+    "1.5",
+]
+ENDPOINTS = [
+    ("GET", "depth", ["symbol", "limit"]),
+    ("GET", "trades", ["symbol", "limit"]),
+    ("GET", "aggTrades", ["symbol", "fromId", "startTime", "endTime", "limit"]),
+    ("GET", "klines", ["symbol", "interval", "startTime", "endTime", "limit"]),
+    ("GET", "avgPrice", ["symbol"]),
+    ("GET", "ticker/24hr", ["symbol", "symbols", "type"]),
+    ("GET", "ticker/bookTicker", ["symbols"]),
+    ("GET", "exchangeInfo", ["symbol", "symbols"]),
+    ("GET", "order", ["symbol", "orderId", "origClientOrderId"]),
+    ("DELETE", "order", ["symbol", "orderId", "origClientOrderId"]),
+    ("POST", "order", ["symbol", "side", "type", "timeInForce", "quantity", "quoteOrderQty", "price", "stopPrice",
+                       "newClientOrderId", "newOrderRespType", "selfTradePreventionMode", "icebergQty"]),
+    ("GET", "allOrders", ["symbol", "orderId", "startTime", "endTime", "limit"]),
+    ("GET", "myTrades", ["symbol", "orderId", "fromId", "startTime", "endTime", "limit"]),
+    ("GET", "openOrders", ["symbol"]),
+    ("DELETE", "openOrders", ["symbol"]),
+    ("GET", "account", ["omitZeroBalances"]),
+]  # fmt: skip
+
+
+def test_no_input_produces_a_500(client: Client, key, btc_usd, engine) -> None:
+    """Every parameter of every endpoint, set to each hostile value (the rest valid), signed."""
+    valid = {"symbol": "BTCUSD", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.01",
+             "price": "100", "interval": "1m", "orderId": "1"}  # fmt: skip
+    for method, path, names in ENDPOINTS:
+        for name in names:
+            for value in HOSTILE:
+                params = {k: v for k, v in valid.items() if k in names}
+                params[name] = value
+                query = signed_query(key.secret, **params)
+                response = client.generic(
+                    method, f"/api/v3/{path}?{query}", "", "application/x-www-form-urlencoded",
+                    HTTP_X_MBX_APIKEY=key.api_key.key,
+                )  # fmt: skip
+                assert response.status_code < 500, (method, path, name, value, response.content)
+                if response.status_code >= 400:
+                    assert set(body_of(response)) == {"code", "msg"}
