@@ -24,6 +24,9 @@ from trading.serializers import CLIENT_ORDER_ID
 
 RESPONSE_TYPES = ("ACK", "RESULT", "FULL")
 _ENCODERS = {"ACK": encode.order_ack, "RESULT": encode.order_result, "FULL": encode.order_full}
+UNSUPPORTED_ORDER_PARAMS = ("icebergQty", "trailingDelta", "strategyId", "strategyType", "pegPriceType",
+                            "pegOffsetValue", "pegOffsetType")  # fmt: skip
+"""Binance order parameters QuantX has no feature for: refused (-1106) rather than ignored."""
 _TIF_REQUIRED = {OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT}
 
 
@@ -54,11 +57,7 @@ class _OrderInput:
         self.response_type = p.choice("newOrderRespType", RESPONSE_TYPES) or (
             "FULL" if self.type in (OrderType.LIMIT, OrderType.MARKET) else "ACK"
         )
-        iceberg = p.decimal("icebergQty") if p.has("icebergQty") else None
-        if iceberg is not None:
-            raise ApiError(ErrorCode.PARAMETER_NOT_REQUIRED, "icebergQty: not supported.", field="icebergQty")
-        for name in ("trailingDelta", "strategyId", "strategyType", "pegPriceType", "pegOffsetValue",
-                     "pegOffsetType"):  # fmt: skip
+        for name in UNSUPPORTED_ORDER_PARAMS:
             if p.has(name):
                 raise ApiError(ErrorCode.PARAMETER_NOT_REQUIRED, f"{name}: not supported.", field=name)
             p.read.add(name)

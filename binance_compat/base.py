@@ -1,8 +1,9 @@
 """The facade's base view: Binance parameters, signing, weights and errors around thin handlers.
 
-Each endpoint declares its `security` (NONE, USER_STREAM: key only, SIGNED: key + signature), the
-`scope` a key needs (READ or TRADE) and its request `weight`. Handlers get `self.params` (query
-string and form body together) and `self.user`, call one selector or service and return data
+Each endpoint declares its `security` (NONE, USER_STREAM: key only, SIGNED: key + signature) and its
+request `weight`; a key needs READ to read and TRADE to change anything (`scope_for`). Handlers get
+`self.params` (query string and form body together) and `self.account` (the key's user), call one
+selector or service and return data
 already in Binance's shape (binance_compat.encode). Any error leaves as `{"code", "msg"}` with
 Binance's status (binance_compat.errors); every response carries X-MBX-USED-WEIGHT-1M.
 """
@@ -14,7 +15,7 @@ from django.http import HttpRequest
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.models import ApiKey, ApiKeyScope, User
@@ -35,16 +36,6 @@ class OrderCountThrottle(ScopeRateThrottle):
     scope = "order_place"
 
 
-class _Ident(SimpleRateThrottle):
-    """DRF's client address (X-Forwarded-For trusted only behind our proxy: NUM_PROXIES)."""
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:  # pragma: no cover - unused
-        return None
-
-    def get_rate(self) -> str | None:
-        return None
-
-
 class BinanceApi(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -61,7 +52,8 @@ class BinanceApi(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        self.used_weight = weight_take(_Ident().get_ident(request), self.weight_of(request))
+        # DRF's client address: X-Forwarded-For is trusted only behind our proxy (NUM_PROXIES).
+        self.used_weight = weight_take(BaseThrottle().get_ident(request), self.weight_of(request))
         query = request._request.META.get("QUERY_STRING", "")
         body = _form_body(request._request)
         self.params = Params(parse_pairs(query, body))

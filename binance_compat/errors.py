@@ -120,8 +120,6 @@ def binance_error_of(exc: Exception) -> BinanceError | None:
         return binance_error(
             exc.error_code, exc.msg, field=exc.extra.get("field"), reason=exc.extra.get("reason")
         )
-    if isinstance(exc, exceptions.Throttled):
-        return BinanceError(429, TOO_MANY_ORDERS, f"Too many new orders. {exc.detail}")
     if isinstance(exc, exceptions.MethodNotAllowed):
         return BinanceError(405, int(ErrorCode.DISABLED), "This operation is not supported.")
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
