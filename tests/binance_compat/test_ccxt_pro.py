@@ -93,7 +93,7 @@ async def test_watch_trades_ticker_and_candles(live: LiveServer, dana: Account, 
         await pro.close()
 
 
-async def test_watch_orders_and_balance(live: LiveServer, dana: Account, eli: Account) -> None:
+async def test_watch_orders_balance_and_my_trades(live: LiveServer, dana: Account, eli: Account) -> None:
     pro = ccxt_binance(live.url, eli, pro=True)
     maker, taker = ccxt_binance(live.url, dana), ccxt_binance(live.url, eli)
     try:
@@ -102,6 +102,7 @@ async def test_watch_orders_and_balance(live: LiveServer, dana: Account, eli: Ac
         await asyncio.to_thread(taker.load_markets)
         orders = Follow(lambda: pro.watch_orders(SYMBOL))
         balances = Follow(lambda: pro.watch_balance())
+        my_trades = Follow(lambda: pro.watch_my_trades(SYMBOL))
         await asyncio.sleep(1)
         ask: dict[str, Any] = await asyncio.to_thread(maker.create_order, SYMBOL, "limit", "sell", 0.2, 0.07)
         bid = await asyncio.to_thread(taker.create_order, SYMBOL, "limit", "buy", 0.3, 0.07)
@@ -115,7 +116,15 @@ async def test_watch_orders_and_balance(live: LiveServer, dana: Account, eli: Ac
             lambda b: b["ETH"]["free"] == total["ETH"]["free"] and b["BTC"]["used"] == total["BTC"]["used"]
         )
         assert balance["BTC"]["used"] == pytest.approx(0.007)
-        for follow in (orders, balances):
+        fills = await my_trades.until(lambda ts: any(t["order"] == bid["id"] for t in ts))
+        fill = next(t for t in fills if t["order"] == bid["id"])
+        assert (fill["price"], fill["amount"], fill["side"], fill["takerOrMaker"]) == (
+            0.07,
+            0.2,
+            "buy",
+            "taker",
+        )
+        for follow in (orders, balances, my_trades):
             follow.stop()
     finally:
         await pro.close()
