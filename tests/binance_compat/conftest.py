@@ -181,3 +181,12 @@ class Follow:
 
     def stop(self) -> None:
         self.task.cancel()
+
+
+async def ws_ready(ws: Any) -> None:
+    """Returns once the server has finished opening `ws` (its streams are live): the answer to a
+    LIST_SUBSCRIPTIONS can only come after the connection's opening work (Channels handles one
+    message of a consumer at a time)."""
+    await ws.send(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": "ready"}))
+    while json.loads(await asyncio.wait_for(ws.recv(), 10)).get("id") != "ready":
+        pass

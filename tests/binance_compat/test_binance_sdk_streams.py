@@ -18,7 +18,11 @@ async def test_sdk_trade_and_book_ticker_streams(live: LiveServer) -> None:
         trades.on("message", received.append)
         book = await connection.book_ticker(symbol="btcusd")
         book.on("message", tickers.append)
-        await asyncio.sleep(0.5)
+        for _ in range(100):  # the SDK does not wait for SUBSCRIBE's answer: wait for the first event
+            if tickers:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.2)
         client = python_binance_client(live.url, hal)
         await asyncio.to_thread(client.order_limit_sell, symbol="BTCUSD", quantity="0.01", price="41000")
         await asyncio.to_thread(client.order_limit_buy, symbol="BTCUSD", quantity="0.01", price="41000")

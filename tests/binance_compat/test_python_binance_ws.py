@@ -16,6 +16,7 @@ from tests.binance_compat.conftest import (
     http_json,
     python_binance_async,
     python_binance_client,
+    ws_ready,
 )
 from tests.browser.conftest import LiveServer
 
@@ -46,8 +47,8 @@ async def test_trade_socket_and_user_socket(live: LiveServer, fay: Account, gus:
     trades, user = manager.trade_socket("ETHUSD"), manager.user_socket()
     try:
         await trades.__aenter__()
-        await user.__aenter__()
-        await asyncio.sleep(0.5)
+        await user.__aenter__()  # answered once the user-data subscription is live
+        await asyncio.sleep(1)  # the trade socket (python-binance gives no way to know it is live)
         await asyncio.to_thread(maker.order_limit_sell, symbol="ETHUSD", quantity="0.5", price="1500")
         bought = await taker.order_limit_buy(symbol="ETHUSD", quantity="0.5", price="1500")
         trade = await next_event(trades, "trade")
@@ -76,7 +77,7 @@ async def test_listen_key_stream(live: LiveServer, fay: Account) -> None:
         listen_key = await client.stream_get_listen_key()
         url = f"{live.url.replace('http://', 'ws://')}/ws/{listen_key}"
         async with websockets.connect(url) as ws:
-            await asyncio.sleep(0.3)
+            await ws_ready(ws)
             placed = await client.order_limit_buy(symbol="ETHUSD", quantity="0.1", price="1000")
             events = [json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)) for _ in range(2)]
             assert [e["e"] for e in events] == ["executionReport", "outboundAccountPosition"]

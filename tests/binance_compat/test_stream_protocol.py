@@ -101,8 +101,8 @@ async def test_binances_local_order_book_procedure_never_loses_or_doubles_an_upd
     client = python_binance_client(live.url, jay)
     stop = asyncio.Event()
 
-    def trade() -> None:
-        for n in range(12):
+    def trade(steps: range) -> None:
+        for n in steps:
             client.order_limit_sell(symbol="ETHBTC", quantity="0.1", price=f"{0.08 + n * 0.001:.3f}")
             client.order_limit_buy(symbol="ETHBTC", quantity="0.05", price=f"{0.081 + n * 0.001:.3f}")
 
@@ -120,10 +120,11 @@ async def test_binances_local_order_book_procedure_never_loses_or_doubles_an_upd
                     continue
 
         reader = asyncio.create_task(read())
-        trading = asyncio.create_task(asyncio.to_thread(trade))
-        await asyncio.sleep(0.3)
-        snapshot = await asyncio.to_thread(rest_depth)
+        trading = asyncio.create_task(asyncio.to_thread(trade, range(6)))
+        await asyncio.sleep(0.2)
+        snapshot = await asyncio.to_thread(rest_depth)  # while trading, or just after
         await trading
+        await asyncio.to_thread(trade, range(6, 12))  # surely after the snapshot
         final = await asyncio.to_thread(rest_depth)
         while not buffered or buffered[-1]["u"] < final["lastUpdateId"]:
             await asyncio.sleep(0.05)

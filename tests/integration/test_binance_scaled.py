@@ -8,7 +8,13 @@ import json
 import pytest
 import websockets
 
-from tests.binance_compat.conftest import Follow, account_create, ccxt_binance, python_binance_client
+from tests.binance_compat.conftest import (
+    Follow,
+    account_create,
+    ccxt_binance,
+    python_binance_client,
+    ws_ready,
+)
 from tests.integration.conftest import ScaledStack
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
@@ -32,7 +38,7 @@ async def test_binance_clients_on_the_scaled_stack(stack: ScaledStack) -> None:
         books = Follow(lambda: pro.watch_order_book(SYMBOL))
         await books.until(lambda b: b["nonce"] is not None, TIMEOUT)
         async with websockets.connect(f"{ws_url.replace('http', 'ws')}/ws/{listen_key}") as user_stream:
-            await asyncio.sleep(0.3)
+            await ws_ready(user_stream)
             ask = await asyncio.to_thread(maker_ex.create_order, SYMBOL, "limit", "sell", 0.05, 31000)
             report = json.loads(await asyncio.wait_for(user_stream.recv(), TIMEOUT))
             assert report["e"] == "executionReport" and report["i"] == int(ask["id"]) and report["X"] == "NEW"
