@@ -22,7 +22,7 @@ from accounts.models import ApiKey, ApiKeyScope, User
 from accounts.throttling import ScopeRateThrottle
 from binance_compat.auth import HEADER_KEY, key_from_header, scope_check, signed_key
 from binance_compat.errors import binance_error_of
-from binance_compat.limits import weight_take
+from binance_compat.limits import weight_take, weight_used
 from binance_compat.params import Params, parse_pairs
 from quantx_site.errors import ApiError, ErrorCode
 
@@ -47,13 +47,15 @@ class BinanceApi(APIView):
     params: Params
     user: User | None = None
     api_key: ApiKey | None = None
+    ident: str | None = None
     used_weight: int | None = None
     order_count: tuple[str, int] | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         # DRF's client address: X-Forwarded-For is trusted only behind our proxy (NUM_PROXIES).
-        self.used_weight = weight_take(BaseThrottle().get_ident(request), self.weight_of(request))
+        self.ident = BaseThrottle().get_ident(request)
+        self.used_weight = weight_take(self.ident, self.weight_of(request))
         query = request._request.META.get("QUERY_STRING", "")
         body = _form_body(request._request)
         self.params = Params(parse_pairs(query, body))
@@ -109,6 +111,8 @@ class BinanceApi(APIView):
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
+        if self.used_weight is None and self.ident is not None:  # refused for its weight
+            self.used_weight = weight_used(self.ident)
         if self.used_weight is not None:
             response["X-MBX-USED-WEIGHT-1M"] = str(self.used_weight)
         if self.order_count is not None:

@@ -281,6 +281,7 @@ def test_weight_over_the_limit_is_429_with_retry_after(client: Client, settings,
     statuses = [client.get("/api/v3/ping", REMOTE_ADDR="10.9.9.9") for _ in range(4)]
     assert [r.status_code for r in statuses] == [200, 200, 200, 429]
     assert body_of(statuses[-1])["code"] == -1003 and int(statuses[-1]["Retry-After"]) >= 1
+    assert [r["X-MBX-USED-WEIGHT-1M"] for r in statuses] == ["1", "2", "3", "3"]
 
 
 def test_orders_share_the_order_place_limit_with_api_v1(
