@@ -69,7 +69,7 @@ class MarketStreamConsumer(_BinanceConsumer):
             elif not combined and text:
                 user = await database_sync_to_async(_listen_key_user)(text)
                 if user is not None:
-                    await connection.follow_user(user)
+                    await connection.follow_listen_key(text, user)
         except StreamError as error:
             connection.send({"error": {"code": error.code, "msg": error.msg}, "id": None})
 

@@ -8,6 +8,7 @@ writes Binance events into the connection's bounded Outbox (a client too slow fo
 never silently skipped).
 """
 
+import asyncio
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from channels.db import database_sync_to_async
 
 from accounts.models import User
 from binance_compat import selectors as facade
+from binance_compat.services import listen_key_user_id
 from binance_compat.stream_encoders import (
     DiffDepth,
     Encoder,
@@ -51,6 +53,7 @@ from marketdata.protocol import (
 
 log = logging.getLogger("quantx.binance")
 
+CLOSE_NORMAL = 1000
 MAX_STREAMS = 200
 """Streams per connection (Binance allows 1024; QuantX lists a handful of symbols)."""
 
@@ -262,6 +265,34 @@ class MarketStreams(Connection):
     def __init__(self, *, hub: Hub, send: Send, combined: bool) -> None:
         super().__init__(hub=hub, send=send)
         self.combined = combined
+        self.listen_key: tuple[str, int] | None = None  # (key, owner) of a listen-key stream
+        self._key_check: asyncio.Task[None] | None = None
+
+    async def follow_listen_key(self, listen_key: str, user: User) -> None:
+        """The listen key's user-data stream; it ends with `listenKeyExpired` once the key is closed
+        or expires (checked at every hub tick, marketdata.protocol.HEARTBEAT_SECONDS)."""
+        self.listen_key = (listen_key, user.pk)
+        await self.follow_user(user)
+
+    def heartbeat(self, now_ms: int) -> None:
+        if self.listen_key is not None and self._key_check is None:
+            self._key_check = asyncio.get_running_loop().create_task(self._check_listen_key(*self.listen_key))
+
+    async def _check_listen_key(self, listen_key: str, owner: int) -> None:
+        try:
+            if await database_sync_to_async(listen_key_user_id)(listen_key) != owner:
+                event = {"e": "listenKeyExpired", "E": int(time.time() * 1000), "listenKey": listen_key}
+                self.listen_key = None
+                self.outbox.finish(json.dumps(event, separators=(",", ":")), CLOSE_NORMAL)
+        except Exception:
+            log.warning("binance: checking a listen key failed; checking again later", exc_info=True)
+        finally:
+            self._key_check = None
+
+    def close(self) -> None:
+        if self._key_check is not None:
+            self._key_check.cancel()
+        super().close()
 
     def wrap(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
         return {"stream": name, "data": payload} if self.combined and name != USER_STREAM else payload

@@ -86,7 +86,11 @@ async def test_listen_key_stream(live: LiveServer, fay: Account) -> None:
             deposit = [json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)) for _ in range(2)]
             assert deposit[0] == {**deposit[0], "e": "balanceUpdate", "a": "USD", "d": "25.00000000"}
             assert deposit[1]["e"] == "outboundAccountPosition"
-        await client.stream_close(listen_key)
+            await client.stream_close(listen_key)
+            expired = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))  # at the next hub tick (5 s)
+            assert expired == {**expired, "e": "listenKeyExpired", "listenKey": listen_key}
+            with pytest.raises(websockets.ConnectionClosedOK):
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
         async with websockets.connect(url) as ws:  # a closed key is just a plain connection
             await ws.send(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 7}))
             assert json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)) == {"result": [], "id": 7}
