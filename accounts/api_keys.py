@@ -173,43 +173,79 @@ def api_key_verify(
     last_used_at is refreshed at most once per LAST_USED_RESOLUTION (per process); a refused
     request writes nothing.
     """
-    skew = int(timestamp) - now_ms()
+    return api_key_verify_payload(
+        key=key,
+        timestamp_ms=int(timestamp),
+        recv_window_ms=recv_window_ms,
+        signature=signature,
+        payload=signature_payload(timestamp=timestamp, method=method, path=path, body=body),
+    )
+
+
+@dataclass(frozen=True)
+class SignedFields:
+    """Where a scheme carries the key, the timestamp and the signature (named in refusals)."""
+
+    key: str = "X-QX-APIKEY"
+    timestamp: str = "X-QX-TIMESTAMP"
+    signature: str = "X-QX-SIGNATURE"
+
+
+QX_FIELDS = SignedFields()
+
+
+def api_key_verify_payload(
+    *,
+    key: str,
+    timestamp_ms: int,
+    recv_window_ms: int,
+    signature: str,
+    payload: bytes,
+    fields: SignedFields = QX_FIELDS,
+) -> ApiKey:
+    """`api_key_verify` for any signing scheme: the HMAC is over `payload` (what the scheme signs:
+    QuantX's timestamp + method + path + body, Binance's query string + body). Same window, same
+    key checks, same constant-time comparison; `fields` only names the parameters in refusals."""
+    skew = timestamp_ms - now_ms()
     if skew > FUTURE_TOLERANCE_MS or -skew > recv_window_ms:
         ahead = skew > 0
         raise ApiKeyRefused(
             ErrorCode.TIMESTAMP_OUTSIDE_RECV_WINDOW,
             f"Timestamp for this request is outside of the recvWindow: {abs(skew)} ms "
             f"{'ahead of' if ahead else 'behind'} the server clock.",
-            field="X-QX-TIMESTAMP",
+            field=fields.timestamp,
             reason=AUTH_TIMESTAMP_IN_FUTURE if ahead else AUTH_TIMESTAMP_TOO_OLD,
         )
-    api_key = api_key_cached(key)  # per process, bounded: accounts/auth_cache.py
-    if api_key is None or not api_key.is_active or not api_key.user.is_active:
-        raise _invalid_key()
+    api_key = api_key_active(key=key, field=fields.key)
     try:
         secret = secret_decrypt(api_key.secret_encrypted)
     except InvalidToken:
         logger.error("API key %s: secret does not decrypt with the configured keys", api_key.pk)
-        raise _invalid_key() from None
-    expected = signature_compute(
-        secret=secret, payload=signature_payload(timestamp=timestamp, method=method, path=path, body=body)
-    )
+        raise _invalid_key(fields.key) from None
+    expected = signature_compute(secret=secret, payload=payload)
     if not hmac.compare_digest(expected.encode(), signature.lower().encode()):
         raise ApiKeyRefused(
             ErrorCode.BAD_SIGNATURE,
             "Signature for this request is not valid.",
-            field="X-QX-SIGNATURE",
+            field=fields.signature,
             reason=AUTH_SIGNATURE_MISMATCH,
         )
     _touch(api_key, timezone.now())
     return api_key_copy(api_key)
 
 
-def _invalid_key() -> ApiKeyRefused:
+def api_key_active(*, key: str, field: str = QX_FIELDS.key) -> ApiKey:
+    """The active key with this id (user loaded), or ApiKeyRefused -2015. For schemes that name
+    the key without signing (Binance's listen-key endpoints) and for the signed check above."""
+    api_key = api_key_cached(key)  # per process, bounded: accounts/auth_cache.py
+    if api_key is None or not api_key.is_active or not api_key.user.is_active:
+        raise _invalid_key(field)
+    return api_key
+
+
+def _invalid_key(field: str) -> ApiKeyRefused:
     """Unknown, revoked or deactivated: one answer, so a caller cannot tell which."""
-    return ApiKeyRefused(
-        ErrorCode.REJECTED_API_KEY, "Invalid API key.", field="X-QX-APIKEY", reason=AUTH_KEY_INVALID
-    )
+    return ApiKeyRefused(ErrorCode.REJECTED_API_KEY, "Invalid API key.", field=field, reason=AUTH_KEY_INVALID)
 
 
 def _touch(api_key: ApiKey, now: datetime) -> None:

@@ -34,8 +34,8 @@ class ScopeRateThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
-        count, self.seconds_left = window_hit(self.key, self.duration)
-        return count <= self.num_requests
+        self.count, self.seconds_left = window_hit(self.key, self.duration)
+        return self.count <= self.num_requests
 
     def wait(self) -> float:
         return max(self.seconds_left, 1.0)

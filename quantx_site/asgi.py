@@ -11,10 +11,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from binance_compat.routing import websocket_urlpatterns as binance_ws  # noqa: E402
 from marketdata.routing import websocket_urlpatterns as marketdata_ws  # noqa: E402
 from marketdata.security import browser_origin_validator  # noqa: E402
 
-websocket_urlpatterns: list = [*marketdata_ws]
+websocket_urlpatterns: list = [
+    *marketdata_ws,
+    *binance_ws,
+]  # /ws/v1/ first: binance's /ws/<name> takes any name
 
 application = ProtocolTypeRouter(
     {

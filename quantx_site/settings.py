@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "trading",
     "marketdata",
+    "binance_compat",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,8 @@ API_KEY_DEFAULT_RECV_WINDOW_MS = 5_000
 # deactivated, deleted or with a new password, or a key revoked, in ANOTHER process is refused after
 # at most this many seconds (at once in the process that made the change). 0: no cache.
 AUTH_CACHE_SECONDS = env_int("QX_AUTH_CACHE_SECONDS", 10, minimum=0)
+# The Binance-compatible facade (binance_compat): request weight per client address and minute.
+BINANCE_WEIGHT_LIMIT_1M = env_int("QX_BINANCE_WEIGHT_1M", 6000, minimum=1)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -114,6 +114,10 @@ class EngineRuntime:
             await self.inbox.put(message)
         self._wake.set()
 
+    async def published(self) -> None:
+        """Waits until every committed batch's after-commit steps (market data) have run."""
+        await self._publishing.join()
+
     def request_stop(self) -> None:
         log.info("engine: stop requested; committing what was taken in")
         self.stopping = True
@@ -157,7 +161,7 @@ class EngineRuntime:
                 raise SystemExit(1) from exc
             return
         log.info("engine: stopped cleanly after committing the last batch")
-        await self._publishing.join()
+        await self.published()
         publisher.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)

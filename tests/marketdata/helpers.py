@@ -6,10 +6,23 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from engine.client import engine_request
+from engine.client import engine_request as _engine_request
 from tests.factories import make_asset, make_instrument, make_user
 
 _coids = itertools.count(1)
+
+
+async def engine_request(command: dict[str, Any]) -> dict[str, Any]:
+    """A command, then a wait until the engine has published what it caused. Publishing follows the
+    reply off the worker's critical path; waiting for it makes "I placed an order, now I read the
+    book" deterministic in tests (a real client sees the update a moment later)."""
+    from channels.layers import get_channel_layer
+
+    from engine.worker.pipeline import runtime_for_this_loop
+
+    reply = await _engine_request(command)
+    await runtime_for_this_loop(get_channel_layer()).published()
+    return reply
 
 
 async def aplace(user: Any, side: str, price: str | None, qty: str | None, *, symbol: str = "BTC-USD",
