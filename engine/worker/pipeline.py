@@ -57,6 +57,7 @@ log = logging.getLogger("quantx.engine")
 MAX_IN_FLIGHT = 2
 """Batches applied in memory and not yet committed (one committing, the next one waiting)."""
 INTAKE_RETRY_SECONDS = 1.0
+REBUILD_RETRY_SECONDS = 1.0
 T = TypeVar("T")
 
 _runtimes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, EngineRuntime]" = weakref.WeakKeyDictionary()
@@ -173,7 +174,8 @@ class EngineRuntime:
                 self._commit = asyncio.ensure_future(self._commit_head(runner))
             if len(self._pending) < MAX_IN_FLIGHT and not self.inbox.empty():
                 applied = await self._apply(runner, self._take())
-                self._pending.append(applied)
+                if applied is not None:
+                    self._pending.append(applied)
                 continue
             if self._commit is None:
                 if self.stopping and self.inbox.empty():
@@ -188,13 +190,20 @@ class EngineRuntime:
             if self._commit.done():
                 await self._settle(runner)
 
-    async def _apply(self, runner: BatchRunner, messages: list[dict[str, Any]]) -> Applied:
+    async def _apply(self, runner: BatchRunner, messages: list[dict[str, Any]]) -> Applied | None:
         """Applies a batch; after a crashed command, settles the commit in flight, rebuilds, applies
-        the batches still pending again, then this one without the command (module docstring)."""
+        the batches still pending again, then this one without the command (module docstring).
+        None if the database could not be read for it (the batch is answered "not committed")."""
         poisoned: set[int] = set()
         while True:
             started = time.perf_counter()
-            result = await self._apply_thread(runner.apply, messages, frozenset(poisoned))
+            try:
+                result = await self._apply_thread(runner.apply, messages, frozenset(poisoned))
+            except Exception:  # its look-ups failed (the database is down); the state is untouched
+                log.exception("engine: reading the database for a batch of %d failed", len(messages))
+                await self._apply_thread(_reconnect_later)
+                await self._send_replies([(m, NOT_COMMITTED) for m in messages])
+                return None
             if not isinstance(result, int):
                 result.apply_seconds = time.perf_counter() - started
                 return result
@@ -237,12 +246,24 @@ class EngineRuntime:
                   head.apply_seconds * 1e3, seconds * 1e3)  # fmt: skip
 
     async def _rebuild_and_reapply(self, runner: BatchRunner) -> None:
-        """A fresh state from the database; the batches nobody was answered for, applied again."""
-        await self._apply_thread(runner.rebuild)
+        """A fresh state from the database (retried until the database answers again, e.g. while it
+        restarts); then the batches nobody was answered for, applied again."""
+        while True:
+            try:
+                await self._apply_thread(runner.rebuild)
+                break
+            except Exception:
+                log.exception(
+                    "engine: rebuilding from the database failed; retrying in %.0f s", REBUILD_RETRY_SECONDS
+                )
+                await self._apply_thread(_reconnect_later)
+                await asyncio.sleep(REBUILD_RETRY_SECONDS)
         later = list(self._pending)
         self._pending.clear()
         for applied in later:
-            self._pending.append(await self._apply(runner, applied.messages))
+            again = await self._apply(runner, applied.messages)
+            if again is not None:
+                self._pending.append(again)
 
     # ------------------------------------------------------------------ replies and publishing
 
@@ -289,9 +310,18 @@ def _commit_or_reconnect(runner: BatchRunner, applied: Applied) -> None:
     try:
         runner.commit(applied)
     except Exception:
-        if not connection.in_atomic_block:  # (tests run inside one; never drop their connection)
-            connection.close()  # the next batch reconnects, e.g. after a database restart
+        _reconnect_later()
         raise
+
+
+def _reconnect_later() -> None:
+    """Drops this thread's database connection after a failure; the next use reconnects (e.g. after
+    a database restart). Tests run inside one transaction: never drop their connection."""
+    if not connection.in_atomic_block:
+        try:
+            connection.close()
+        except Exception:  # already broken: it is dropped all the same
+            log.debug("engine: closing a failed database connection raised", exc_info=True)
 
 
 def _django_sync_thread(fn: Callable[..., T], *args: Any) -> "asyncio.Future[T]":
