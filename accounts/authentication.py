@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http.request import RawPostDataException
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
@@ -21,7 +20,7 @@ from accounts.api_keys import (
     api_key_verify,
 )
 from accounts.models import ApiKey, User
-from quantx_site.errors import ApiError, ErrorCode
+from quantx_site.errors import ApiError, ErrorCode, body_too_large
 
 HEADER_KEY = "X-QX-APIKEY"
 HEADER_TIMESTAMP = "X-QX-TIMESTAMP"
@@ -130,11 +129,7 @@ def _raw_body(request: Request) -> bytes:
     try:
         return request._request.body
     except RequestDataTooBig:
-        raise ApiError(
-            ErrorCode.ILLEGAL_PARAMETER,
-            "Request body too large.",
-            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        ) from None
+        raise body_too_large() from None
     except RawPostDataException:
         raise ApiError(ErrorCode.MALFORMED_REQUEST, "Request body could not be read.") from None
 

@@ -9,7 +9,6 @@ its seq, then sends the snapshot followed by the buffered frames newer than it: 
 Subscribing again to a channel already subscribed is how a client resynchronises (new snapshot).
 """
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -42,6 +41,7 @@ from marketdata.protocol import (
     WsErrorCode,
 )
 from quantx_site.errors import ApiError, ErrorCode
+from quantx_site.jsonsafe import json_loads
 
 log = logging.getLogger("quantx.marketdata")
 
@@ -129,7 +129,7 @@ class StreamSession:
                 WsErrorCode.FRAME_TOO_LARGE, f"Frames are limited to {MAX_FRAME_BYTES} bytes."
             )
         try:
-            message = json.loads(text_data, parse_constant=_refuse_constant)
+            message = json_loads(text_data, parse_constant=_refuse_constant)
         except ValueError as exc:
             raise ProtocolError(ErrorCode.MALFORMED_REQUEST, f"Not valid JSON: {exc}") from None
         if not isinstance(message, dict):

@@ -9,8 +9,11 @@ from collections.abc import Mapping
 from enum import IntEnum
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -58,6 +61,15 @@ class ApiError(exceptions.APIException):
         self.extra = extra
         if status_code is not None:
             self.status_code = status_code
+
+
+def body_too_large() -> ApiError:
+    """413 -1100: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE, whatever the authentication."""
+    return ApiError(
+        ErrorCode.ILLEGAL_PARAMETER,
+        f"Request body too large (limit {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).",
+        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
 
 
 _VALIDATION_CODES = {
@@ -111,6 +123,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = body_too_large()
     response = exception_handler(exc, context)
     if response is None:
         return None  # not an API exception: Django's handler500 (JSON, code -1000) answers
@@ -130,6 +144,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400s (raised before or around DRF: a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    too many fields, a bad Host) in the API's shape, whatever authentication the request used."""
+    if not _wants_json(request):
+        return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+    if isinstance(exception, RequestDataTooBig):
+        error = body_too_large()
+        return JsonResponse({"code": int(error.error_code), "msg": error.msg}, status=error.status_code)
+    return JsonResponse({"code": int(ErrorCode.MALFORMED_REQUEST), "msg": "Bad request."}, status=400)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

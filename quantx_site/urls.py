@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("trading.urls")),
 ]
 
+handler400 = "quantx_site.errors.handler400"
 handler404 = "quantx_site.errors.handler404"
 handler500 = "quantx_site.errors.handler500"
