@@ -165,6 +165,7 @@ LOGOUT_REDIRECT_URL = "home"
 API_KEY_ENCRYPTION_KEY = env_str("QX_API_KEY_ENCRYPTION_KEY")
 API_KEY_MAX_RECV_WINDOW_MS = 60_000
 API_KEY_DEFAULT_RECV_WINDOW_MS = 5_000
+API_KEYS_MAX_PER_USER = env_int("QX_API_KEYS_MAX_PER_USER", 20, minimum=1)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
