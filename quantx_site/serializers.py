@@ -11,13 +11,18 @@ from accounts.money import ATOM, DECIMAL_PLACES, MAX_AMOUNT
 
 
 class StrictSerializer(serializers.Serializer):
-    """Input serializer that refuses fields it does not know (code -1104) instead of ignoring them."""
+    """Input serializer that refuses fields it does not know (code -1104) instead of ignoring them,
+    and, in a query string, empty values (`?side=`: DRF would take it as absent) with -1100."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise ValidationError({unknown[0]: [ErrorDetail("Unknown field.", code="unknown_field")]})
+        if hasattr(data, "getlist"):  # a QueryDict
+            for name, field in self.fields.items():
+                if "" in data.getlist(name) and not getattr(field, "allow_blank", False):
+                    raise ValidationError({name: [ErrorDetail("May not be empty.", code="invalid")]})
         return super().to_internal_value(data)
 
 
