@@ -5,10 +5,13 @@ exists, so client libraries written for it read ours without surprise. Every DRF
 mapped here, once; services raise `ApiError` (or a subclass) with a code and never build responses.
 """
 
+import logging
 from collections.abc import Mapping
 from enum import IntEnum
 from typing import Any
 
+import redis.exceptions
+from django import db
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,6 +19,8 @@ from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+log = logging.getLogger(__name__)
 
 
 class ErrorCode(IntEnum):
@@ -125,6 +130,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):
         exc = body_too_large()
+    elif isinstance(exc, _OUTAGES):
+        exc = _outage(exc, context)
     response = exception_handler(exc, context)
     if response is None:
         return None  # not an API exception: Django's handler500 (JSON, code -1000) answers
@@ -140,6 +147,32 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body = {"code": int(code), "msg": str(detail)}
     response.data = body
     return response
+
+
+_OUTAGES = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    db.OperationalError,
+    db.InterfaceError,
+)
+"""A backing service (Redis: cache, throttles, channel layer; the database) is down or restarting."""
+
+
+def _outage(exc: Exception, context: dict[str, Any]) -> ApiError:
+    """503 instead of a 500 while Redis or the database restarts. A write's outcome is unknown
+    (-1007: look it up before retrying); a read did nothing (-1008: retry)."""
+    log.warning("API: a backing service is unavailable: %r", exc)
+    request = context.get("request")
+    if request is not None and request.method in ("GET", "HEAD", "OPTIONS"):
+        return ApiError(
+            ErrorCode.SERVER_BUSY, "A backing service is unavailable; retry shortly.",
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )  # fmt: skip
+    return ApiError(
+        ErrorCode.STATUS_UNKNOWN,
+        "A backing service is unavailable; the outcome is unknown. Look it up before retrying.",
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
 
 
 def _wants_json(request: HttpRequest) -> bool:

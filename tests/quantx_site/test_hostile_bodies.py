@@ -88,3 +88,20 @@ def test_a_10_mb_body_is_a_json_413_with_a_session(client, alice):
     client.force_login(alice)
     response = client.post("/api/v1/orders/", HUGE, content_type="application/json")
     assert (response.status_code, response.json()["code"]) == (413, -1100)
+
+
+def test_redis_down_is_a_503_not_a_500(alice, btc_usd, settings):
+    """While Redis restarts (throttle counters live in the cache): a write's outcome is unknown (-1007)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    client = Client(raise_request_exception=False)
+    client.force_login(alice)
+    placed = client.post("/api/v1/orders/", json.dumps({"symbol": "BTC-USD", "side": "BUY", "type": "LIMIT",
+                         "qty": "1", "price": "100"}), content_type="application/json")  # fmt: skip
+    assert (placed.status_code, placed.json()["code"]) == (503, -1007)
+    assert client.get("/api/v1/markets/BTC-USD/depth/").status_code == 200  # rebuilt from the database
+    assert not Order.objects.exists()
