@@ -39,6 +39,14 @@ class AmountField(serializers.DecimalField):
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
 
+    def validate_precision(self, value: Decimal) -> Decimal:
+        """Too many decimal places is -1111 (BAD_PRECISION) even when the total digits are over too:
+        DRF checks max_digits first, so "0." + 30 digits was answered -1100."""
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and self.decimal_places is not None and -exponent > self.decimal_places:
+            self.fail("max_decimal_places", max_decimal_places=self.decimal_places)
+        return super().validate_precision(value)  # type: ignore[no-any-return]
+
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool):
             self.fail("invalid")

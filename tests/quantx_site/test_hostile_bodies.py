@@ -105,3 +105,16 @@ def test_redis_down_is_a_503_not_a_500(alice, btc_usd, settings):
     assert (placed.status_code, placed.json()["code"]) == (503, -1007)
     assert client.get("/api/v1/markets/BTC-USD/depth/").status_code == 200  # rebuilt from the database
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders/", "/api/v1/faucet/"])
+def test_an_amount_with_30_decimals_is_bad_precision(alice, btc_usd, settings, path):
+    settings.FAUCET_ENABLED = True
+    client = Client(raise_request_exception=False)
+    client.force_login(alice)
+    amount = "0." + "1" * 30
+    body = {"symbol": "BTC-USD", "side": "BUY", "type": "LIMIT", "qty": amount, "price": "100"}
+    if path.endswith("faucet/"):
+        body = {"asset": "USD", "amount": amount}
+    response = client.post(path, json.dumps(body), content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (400, -1111), response.content
