@@ -47,8 +47,10 @@ class UnknownQueryParamsMiddleware:
             or not request.GET
         ):
             return None
-        declared = getattr(getattr(view_func, "cls", None), "write_query_params", {})
-        allowed = declared.get(request.method, frozenset())
+        view_class = getattr(view_func, "cls", None)
+        if view_class is None or not hasattr(view_class, request.method.lower()):
+            return None  # not a DRF view, or a method it does not take: DRF answers 405
+        allowed = getattr(view_class, "write_query_params", {}).get(request.method, frozenset())
         unknown = sorted(set(request.GET) - set(allowed))
         if not unknown:
             return None

@@ -46,3 +46,8 @@ def test_an_unknown_query_parameter_on_a_write_is_refused(api, btc_usd, method, 
 def test_cancel_all_still_takes_its_symbol_from_the_query(api, btc_usd, engine):
     response = api.delete("/api/v1/orders/?symbol=BTC-USD&side=BUY")
     assert response.status_code == 200, response.content
+
+
+def test_a_method_the_endpoint_does_not_take_is_still_405(api):
+    response = api.put("/api/v1/ledger/?asset=USD", {}, format="json")
+    assert (response.status_code, response.json()["code"]) == (405, -1107)
