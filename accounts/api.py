@@ -36,7 +36,7 @@ LOGIN_ONLY: list[Any] = [{"jwtAuth": []}, {"cookieAuth": []}]  # security altern
 class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="An email address, or empty.")
     date_joined = serializers.DateTimeField()
 
 
@@ -106,7 +106,7 @@ class MeApi(APIView):
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         username = serializers.CharField()
-        email = serializers.EmailField()
+        email = serializers.CharField(help_text="An email address, or empty.")
         auth = serializers.ChoiceField(
             choices=["jwt", "session", "api_key"], help_text="How this request was authenticated."
         )

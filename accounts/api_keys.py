@@ -25,7 +25,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework import exceptions, status
@@ -51,6 +53,8 @@ AUTH_TIMESTAMP_IN_FUTURE = "AUTH_TIMESTAMP_IN_FUTURE"
 AUTH_KEY_INVALID = "AUTH_KEY_INVALID"
 AUTH_SIGNATURE_MALFORMED = "AUTH_SIGNATURE_MALFORMED"
 AUTH_SIGNATURE_MISMATCH = "AUTH_SIGNATURE_MISMATCH"
+AUTH_SIGNATURE_REPLAYED = "AUTH_SIGNATURE_REPLAYED"
+AUTH_KEY_LIMIT = "AUTH_KEY_LIMIT"
 _HKDF_INFO = b"fernet-key v1"
 
 
@@ -110,12 +114,26 @@ def secret_decrypt(token: str) -> str:
 # --- Keys -------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def api_key_create(*, user: User, label: str = "", scopes: Iterable[str]) -> CreatedApiKey:
-    """Creates a key with the given scopes (READ, TRADE); returns it with its secret in clear."""
+    """Creates a key with the given scopes (READ, TRADE); returns it with its secret in clear.
+
+    A user has at most settings.API_KEYS_MAX_PER_USER active keys (400 -1100, reason
+    AUTH_KEY_LIMIT): the user's row is locked while counting, so concurrent creations cannot
+    overshoot (PostgreSQL; SQLite serializes writers anyway).
+    """
     wanted = set(scopes)
     unknown = wanted - set(ApiKeyScope.values)
     if unknown or not wanted:
         raise ValueError(f"scopes must be a non-empty subset of {ApiKeyScope.values}, got {sorted(wanted)}")
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    limit = settings.API_KEYS_MAX_PER_USER
+    if ApiKey.objects.filter(user=user, revoked_at__isnull=True).count() >= limit:
+        raise ApiError(
+            ErrorCode.ILLEGAL_PARAMETER,
+            f"At most {limit} active API keys per user; revoke one first.",
+            reason=AUTH_KEY_LIMIT,
+        )
     secret = secrets.token_hex(32)
     api_key = ApiKey.objects.create(
         user=user,
@@ -171,7 +189,8 @@ def api_key_verify(
     database), key lookup (a per-process cache: a key revoked or a user deactivated in another
     process is refused within AUTH_CACHE_SECONDS), then the HMAC in constant time. On success
     last_used_at is refreshed at most once per LAST_USED_RESOLUTION (per process); a refused
-    request writes nothing.
+    request writes nothing. An exact replay (same key and signature) while the timestamp is still
+    inside its window is refused (`_first_use`).
     """
     return api_key_verify_payload(
         key=key,
@@ -230,6 +249,7 @@ def api_key_verify_payload(
             field=fields.signature,
             reason=AUTH_SIGNATURE_MISMATCH,
         )
+    _first_use(api_key, signature, expires_ms=timestamp_ms + recv_window_ms, field=fields.signature)
     _touch(api_key, timezone.now())
     return api_key_copy(api_key)
 
@@ -241,6 +261,23 @@ def api_key_active(*, key: str, field: str = QX_FIELDS.key) -> ApiKey:
     if api_key is None or not api_key.is_active or not api_key.user.is_active:
         raise _invalid_key(field)
     return api_key
+
+
+def _first_use(api_key: ApiKey, signature: str, *, expires_ms: int, field: str) -> None:
+    """Refuses a signature already accepted: each signed request is good once.
+
+    The signature is remembered in the default cache (Redis in the scaled mode, so every web
+    process sees it; `add` is atomic: of two concurrent copies exactly one wins) until the request
+    would be too old anyway, so the memory needed is bounded by the receive window.
+    """
+    ttl_seconds = max(1, -(-(expires_ms - now_ms()) // 1000) + 1)
+    if not cache.add(f"apikey-sig:{api_key.pk}:{signature.lower()}", 1, timeout=ttl_seconds):
+        raise ApiKeyRefused(
+            ErrorCode.BAD_SIGNATURE,
+            "This signed request was already received; sign each request anew (new timestamp).",
+            field=field,
+            reason=AUTH_SIGNATURE_REPLAYED,
+        )
 
 
 def _invalid_key(field: str) -> ApiKeyRefused:

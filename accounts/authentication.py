@@ -16,7 +16,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.http.request import RawPostDataException
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -34,7 +33,7 @@ from accounts.api_keys import (
 )
 from accounts.auth_cache import user_cached
 from accounts.models import ApiKey, User
-from quantx_site.errors import ApiError, ErrorCode
+from quantx_site.errors import ApiError, ErrorCode, body_too_large
 
 HEADER_KEY = "X-QX-APIKEY"
 HEADER_TIMESTAMP = "X-QX-TIMESTAMP"
@@ -176,11 +175,7 @@ def _raw_body(request: Request) -> bytes:
     try:
         return request._request.body
     except RequestDataTooBig:
-        raise ApiError(
-            ErrorCode.ILLEGAL_PARAMETER,
-            "Request body too large.",
-            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        ) from None
+        raise body_too_large() from None
     except RawPostDataException:
         raise ApiError(ErrorCode.MALFORMED_REQUEST, "Request body could not be read.") from None
 

@@ -2,17 +2,21 @@
 
 Capped per call and per UTC day, per asset (settings FAUCET_MAX_PER_CALL / FAUCET_MAX_PER_DAY); the
 day's total is read from the ledger (deposits whose operation id starts with "faucet-"), so it
-survives restarts and is the same in every web process. Two concurrent calls can both pass the
-daily check, so the cap can be overshot by at most one call's amount per concurrent request:
-acceptable for play money, and it keeps the engine the only writer.
+survives restarts and is the same in every web process. The check and the credit run under a
+per-user lock in the shared cache (`_one_call_at_a_time`: Redis in the scaled mode), so concurrent
+calls cannot both pass the daily check; the engine stays the only writer of the ledger.
 """
 
+import contextlib
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 from rest_framework import status
@@ -25,6 +29,11 @@ from quantx_site.errors import ApiError, ErrorCode
 OPERATION_PREFIX = "faucet-"
 FAUCET_MAX_PER_CALL = "FAUCET_MAX_PER_CALL"
 FAUCET_MAX_PER_DAY = "FAUCET_MAX_PER_DAY"
+LOCK_WAIT_SECONDS = 10.0
+"""How long a call waits for the user's previous faucet call to finish before answering 429."""
+LOCK_TTL_SECONDS = 70
+"""A lock outlives a crashed holder this long; a call whose outcome is unknown (engine timeout)
+keeps it that long too, past the channel layer's 60 s expiry of the command it sent."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,42 @@ def faucet_credit(*, user: User, asset_code: str, amount: Decimal) -> FaucetCred
             field="amount",
             reason=FAUCET_MAX_PER_CALL,
         )
+    with _one_call_at_a_time(user.pk):
+        return _credit(user=user, asset=asset, amount=amount, per_day=per_day)
+
+
+@contextlib.contextmanager
+def _one_call_at_a_time(user_id: int) -> Iterator[None]:
+    """The user's faucet calls run one after the other, in every process (cache `add` is atomic)."""
+    key, token = f"faucet-lock:{user_id}", uuid.uuid4().hex
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not cache.add(key, token, timeout=LOCK_TTL_SECONDS):
+        if time.monotonic() > deadline:
+            raise ApiError(
+                ErrorCode.TOO_MANY_REQUESTS,
+                "Another faucet call of yours is still running; try again shortly.",
+                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        time.sleep(0.02)
+    try:
+        yield
+    except ApiError as error:
+        if error.error_code != ErrorCode.STATUS_UNKNOWN:  # else: the credit may still land; keep the lock
+            _unlock(key, token)
+        raise
+    except BaseException:
+        _unlock(key, token)
+        raise
+    _unlock(key, token)
+
+
+def _unlock(key: str, token: str) -> None:
+    if cache.get(key) == token:
+        cache.delete(key)
+
+
+def _credit(*, user: User, asset: Asset, amount: Decimal, per_day: Decimal) -> FaucetCredit:
+    asset_code = asset.code
     before = faucet_credited_today(user=user, asset=asset)
     if before + amount > per_day:
         left = max(per_day - before, Decimal(0))

@@ -5,7 +5,7 @@
     .venv/bin/python bench/engine_bench.py --only quantx --n 20000
     .venv/bin/python bench/engine_bench.py --skip-competitors --json out.json
 
-Replays the standard streams (shared/bench/standard_stream.py, `limit` and `mixed`) in-process.
+Replays the standard streams (bench/standard_stream.py, `limit` and `mixed`) in-process.
 The competitors (requirements-bench.txt) replay the limit stream only: they have no IOC/FOK,
 post-only or amend to compare. For every book and stream:
 
@@ -45,7 +45,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_BENCH = REPO.parent / "shared" / "bench"
 sys.path.insert(0, str(REPO))  # engine.core
 
 from adapters import (  # noqa: E402  (needs the path above when run as a script)
@@ -132,13 +131,8 @@ def core_digest() -> str:
 
 
 def standard_stream(kind: str, n: int, seed: int) -> Stream:
-    try:
-        sys.path.insert(0, str(SHARED_BENCH))
-        from standard_stream import generate
-    except ImportError as exc:
-        sys.exit(f"cannot import generate() from {SHARED_BENCH}/standard_stream.py: {exc}")
-    finally:
-        sys.path.remove(str(SHARED_BENCH))
+    from standard_stream import generate  # bench/standard_stream.py, beside this script
+
     return load_stream(kind, generate(kind, n, seed))
 
 
@@ -536,7 +530,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {info['python']}")
     print(f"engine/core/*.py sha256 {info['engine_core_sha256']}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"streams: standard_stream.generate(kind, n={args.n}, seed={args.seed}) from {SHARED_BENCH}")
+    print(
+        f"streams: standard_stream.generate(kind, n={args.n}, seed={args.seed}) from bench/standard_stream.py"
+    )
     print("method: every command pre-parsed into each library's native input form and bound to a fresh")
     print("  book before timing (same for all books); timed = the book call incl. its event/trade emission")
     print("  throughput = commands / wall time of a pass without per-command timers; best, median and")

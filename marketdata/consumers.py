@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 
 from marketdata.hub import hub_get
 from marketdata.streams import StreamSession, session_open
-from marketdata.transport import transport_attach
+from marketdata.transport import transport_attach, transport_limit
 
 NO_CHANNEL_LAYER = "quantx.no-channel-layer"
 """An alias with no layer configured: Channels then gives the consumer no channel (and no per-socket
@@ -31,6 +31,7 @@ class MarketStreamConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
+        transport_limit(self.base_send)
         await self.accept()
         hub = await hub_get(get_channel_layer())
         self.session = await session_open(hub=hub, send=self.base_send, scope=self.scope)

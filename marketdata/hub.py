@@ -163,11 +163,12 @@ class Outbox:
     async def _last(self, text: str, close_code: int) -> None:
         try:
             await self._send({"type": "websocket.send", "text": text})
-            await self._send({"type": "websocket.close", "code": close_code})
+            # A plain int: autobahn refuses an IntEnum ("invalid type") and the socket stayed open.
+            await self._send({"type": "websocket.close", "code": int(close_code)})
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.debug("marketdata: could not close a socket", exc_info=True)
+            log.warning("marketdata: could not close a socket", exc_info=True)
 
 
 class Subscription:

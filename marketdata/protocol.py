@@ -75,6 +75,9 @@ def private_key(kind: str, user_id: int) -> str:
 # Limits
 MAX_FRAME_BYTES: Final = 4096
 """A client frame longer than this is refused (error, connection kept)."""
+MAX_MESSAGE_BYTES: Final = 65_536
+"""A client message longer than this is not read at all: the server closes the socket with
+CloseCode.MESSAGE_TOO_BIG (1009), under daphne (marketdata.transport)."""
 MAX_CHANNELS: Final = 50
 """Subscriptions per connection."""
 MAX_ERRORS: Final = 20
@@ -95,6 +98,8 @@ CHECKSUM_LEVELS: Final = 10
 class CloseCode(IntEnum):
     """WebSocket close codes the server uses (4000-4999 are the application's)."""
 
+    MESSAGE_TOO_BIG = 1009
+    """RFC 6455: a client message over MAX_MESSAGE_BYTES."""
     TOO_SLOW = 4008
     ABUSE = 4009
 

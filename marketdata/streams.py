@@ -9,7 +9,7 @@ its seq, then sends the snapshot followed by the buffered frames newer than it: 
 Subscribing again to a channel already subscribed is how a client resynchronises (new snapshot).
 """
 
-import json
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -20,7 +20,13 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
-from marketdata.auth import ws_user_from_api_key, ws_user_from_jwt
+from marketdata.auth import (
+    WsCredential,
+    ws_credential_from_api_key,
+    ws_credential_from_jwt,
+    ws_credential_from_session,
+    ws_credential_valid,
+)
 from marketdata.channels import ChannelSpec, ProtocolError, channel_parse, error_text, snapshots_read, text
 from marketdata.hub import Frame, Hub, Outbox, Send, Subscription
 from marketdata.protocol import (
@@ -37,11 +43,13 @@ from marketdata.protocol import (
     OP_PING,
     OP_SUBSCRIBE,
     OP_UNSUBSCRIBE,
+    PRIVATE_KINDS,
     SEND_QUEUE_MAX,
     CloseCode,
     WsErrorCode,
 )
 from quantx_site.errors import ApiError, ErrorCode
+from quantx_site.jsonsafe import json_loads
 
 log = logging.getLogger("quantx.marketdata")
 
@@ -56,9 +64,11 @@ def now_ms() -> int:
 class StreamSession:
     """The protocol state of one connection: who it is, what it follows, how it behaves."""
 
-    def __init__(self, *, hub: Hub, send: Send, user: User | None) -> None:
+    def __init__(self, *, hub: Hub, send: Send, credential: WsCredential | None) -> None:
         self.hub = hub
-        self.user = user
+        self.credential = credential
+        self.user: User | None = credential.user if credential is not None else None
+        self._recheck: asyncio.Task[None] | None = None
         self.outbox = Outbox(
             send,
             limit=SEND_QUEUE_MAX,
@@ -88,10 +98,58 @@ class StreamSession:
             self.hub.remove(sub)
         self.subs.clear()
         self.outbox.stop()
+        if self._recheck is not None:
+            self._recheck.cancel()
 
     def heartbeat(self, now: int) -> None:
         seqs = {name: sub.last_seq for name, sub in self.subs.items()}
         self.outbox.push(Frame(text({"event": EV_HEARTBEAT, "time": now, "seqs": seqs})))
+        self._credential_check(now)
+
+    # --- credentials that end while the socket is open
+
+    def _credential_check(self, now: int) -> None:
+        """At each heartbeat: has the credential ended? A JWT's expiry needs no query; a key or a
+        session is looked up in a thread (one lookup at a time per socket)."""
+        credential = self.credential
+        if credential is None or (self._recheck is not None and not self._recheck.done()):
+            return
+        if credential.expires_ms is not None:
+            if not ws_credential_valid(credential, now):
+                self._credential_ended(credential)
+            return
+        self._recheck = asyncio.get_running_loop().create_task(self._credential_lookup(credential, now))
+
+    async def _credential_lookup(self, credential: WsCredential, now: int) -> None:
+        try:
+            valid = await database_sync_to_async(ws_credential_valid)(credential, now)
+        except Exception:
+            log.warning("marketdata: could not re-check a socket's credential", exc_info=True)
+            return
+        if not valid and self.credential is credential:
+            self._credential_ended(credential)
+
+    def _credential_ended(self, credential: WsCredential) -> None:
+        """Drops the private channels and forgets the user; the socket stays open for public
+        channels and may authenticate again (op auth). docs/websocket.md "Credentials"."""
+        dropped = sorted(name for name in self.subs if name in PRIVATE_KINDS)
+        for name in dropped:
+            self.hub.remove(self.subs.pop(name))
+        self.credential = None
+        self.user = None
+        what = "token expired" if credential.expires_ms is not None else (
+            "API key was revoked" if credential.api_key_id is not None else "session ended"
+        )  # fmt: skip
+        self.outbox.push(
+            Frame(
+                error_text(
+                    ErrorCode.UNAUTHORIZED,
+                    f"Your {what}: private channels dropped. Authenticate again to follow them.",
+                    reason="AUTH_CREDENTIAL_ENDED",
+                    channels=dropped,
+                )
+            )
+        )
 
     # --- frames out
 
@@ -129,7 +187,7 @@ class StreamSession:
                 WsErrorCode.FRAME_TOO_LARGE, f"Frames are limited to {MAX_FRAME_BYTES} bytes."
             )
         try:
-            message = json.loads(text_data, parse_constant=_refuse_constant)
+            message = json_loads(text_data, parse_constant=_refuse_constant)
         except ValueError as exc:
             raise ProtocolError(ErrorCode.MALFORMED_REQUEST, f"Not valid JSON: {exc}") from None
         if not isinstance(message, dict):
@@ -208,10 +266,10 @@ class StreamSession:
                 WsErrorCode.ALREADY_AUTHENTICATED, "This connection is already authenticated."
             )
         if "token" in message:
-            user = await _authenticate(ws_user_from_jwt, message["token"])
+            credential = await _authenticate(ws_credential_from_jwt, message["token"])
         elif "api_key" in message:
-            user = await _authenticate(
-                lambda m: ws_user_from_api_key(
+            credential = await _authenticate(
+                lambda m: ws_credential_from_api_key(
                     api_key=m.get("api_key"), timestamp=m.get("timestamp"), signature=m.get("signature"),
                     recv_window=m.get("recv_window"),
                 ),
@@ -221,8 +279,10 @@ class StreamSession:
             raise ProtocolError(
                 ErrorCode.MANDATORY_PARAM_MISSING, "auth needs a token or an api_key.", field="token"
             )
-        self.user = user
-        self.send({"event": EV_AUTHENTICATED, "id": message.get("id"), "user": user.get_username()})
+        self.credential, self.user = credential, credential.user
+        self.send(
+            {"event": EV_AUTHENTICATED, "id": message.get("id"), "user": credential.user.get_username()}
+        )
 
 
 _OPS: dict[str, tuple[Callable[..., Any], frozenset[str]]] = {
@@ -241,17 +301,19 @@ async def session_open(*, hub: Hub, send: Send, scope: dict[str, Any]) -> Stream
     """A session for a new connection: the browser session's user, or a JWT in `?token=`."""
     user = scope.get("user")
     authenticated = user is not None and not isinstance(user, AnonymousUser) and user.is_authenticated
-    session = StreamSession(hub=hub, send=send, user=user if authenticated else None)
+    credential = ws_credential_from_session(user, scope.get("session")) if authenticated else None
+    session = StreamSession(hub=hub, send=send, credential=credential)
     token = parse_qs(scope.get("query_string", b"").decode("latin1")).get("token")
     if token and session.user is None:
         try:
-            session.user = await _authenticate(ws_user_from_jwt, token[0])
+            session.credential = await _authenticate(ws_credential_from_jwt, token[0])
+            session.user = session.credential.user
         except ProtocolError as error:
             session.error(error.code, error.msg, **error.extra)
     return session
 
 
-async def _authenticate(check: Callable[[Any], User], arg: Any) -> User:
+async def _authenticate(check: Callable[[Any], WsCredential], arg: Any) -> WsCredential:
     try:
         return await database_sync_to_async(check)(arg)
     except ApiError as refusal:

@@ -30,6 +30,7 @@ from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
 from marketdata.hub import Frame, Outbox
+from marketdata.protocol import MAX_MESSAGE_BYTES
 
 log = logging.getLogger("quantx.marketdata")
 
@@ -74,6 +75,24 @@ def daphne_protocol(send: Any) -> Any | None:
         if send is None:
             return None
     return None
+
+
+def transport_limit(send: Any) -> None:
+    """Client messages over MAX_MESSAGE_BYTES end the socket with a close frame 1009 (daphne only).
+
+    daphne lets messages of up to 1 MiB through, and autobahn, on a bigger one, drops the TCP
+    connection without a close frame (`failByDrop`): the client saw 1006 and no reason. Set on the
+    socket (before it is accepted) and on its factory (for sockets opened later).
+    """
+    protocol = daphne_protocol(send)
+    if protocol is None:
+        return
+    options = {"maxMessagePayloadSize": MAX_MESSAGE_BYTES, "maxFramePayloadSize": MAX_MESSAGE_BYTES}
+    for name, value in {**options, "failByDrop": False}.items():
+        setattr(protocol, name, value)
+    factory = protocol.factory
+    if getattr(factory, "maxMessagePayloadSize", None) != MAX_MESSAGE_BYTES:
+        factory.setProtocolOptions(failByDrop=False, **options)
 
 
 def transport_attach(send: Any, outbox: Outbox) -> bool:

@@ -5,14 +5,22 @@ exists, so client libraries written for it read ours without surprise. Every DRF
 mapped here, once; services raise `ApiError` (or a subclass) with a code and never build responses.
 """
 
+import logging
 from collections.abc import Mapping
 from enum import IntEnum
 from typing import Any
 
+import redis.exceptions
+from django import db
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+log = logging.getLogger(__name__)
 
 
 class ErrorCode(IntEnum):
@@ -58,6 +66,15 @@ class ApiError(exceptions.APIException):
         self.extra = extra
         if status_code is not None:
             self.status_code = status_code
+
+
+def body_too_large() -> ApiError:
+    """413 -1100: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE, whatever the authentication."""
+    return ApiError(
+        ErrorCode.ILLEGAL_PARAMETER,
+        f"Request body too large (limit {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).",
+        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
 
 
 _VALIDATION_CODES = {
@@ -111,6 +128,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = body_too_large()
+    elif isinstance(exc, _OUTAGES):
+        exc = _outage(exc, context)
     response = exception_handler(exc, context)
     if response is None:
         return None  # not an API exception: Django's handler500 (JSON, code -1000) answers
@@ -128,8 +149,45 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+_OUTAGES = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    db.OperationalError,
+    db.InterfaceError,
+)
+"""A backing service (Redis: cache, throttles, channel layer; the database) is down or restarting."""
+
+
+def _outage(exc: Exception, context: dict[str, Any]) -> ApiError:
+    """503 instead of a 500 while Redis or the database restarts. A write's outcome is unknown
+    (-1007: look it up before retrying); a read did nothing (-1008: retry)."""
+    log.warning("API: a backing service is unavailable: %r", exc)
+    request = context.get("request")
+    if request is not None and request.method in ("GET", "HEAD", "OPTIONS"):
+        return ApiError(
+            ErrorCode.SERVER_BUSY, "A backing service is unavailable; retry shortly.",
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )  # fmt: skip
+    return ApiError(
+        ErrorCode.STATUS_UNKNOWN,
+        "A backing service is unavailable; the outcome is unknown. Look it up before retrying.",
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400s (raised before or around DRF: a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    too many fields, a bad Host) in the API's shape, whatever authentication the request used."""
+    if not _wants_json(request):
+        return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+    if isinstance(exception, RequestDataTooBig):
+        error = body_too_large()
+        return JsonResponse({"code": int(error.error_code), "msg": error.msg}, status=error.status_code)
+    return JsonResponse({"code": int(ErrorCode.MALFORMED_REQUEST), "msg": "Bad request."}, status=400)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,5 +1,8 @@
 """OpenAPI pieces shared by every API: the `Error` component and the standard error responses."""
 
+import re
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
@@ -75,3 +78,29 @@ def error_responses(
             ],
         )
     return responses
+
+
+_DECIMAL_PATTERN = re.compile(r"^\^-\?\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?\$$")
+
+
+def schema_make_true(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """POSTPROCESSING_HOOKS: say in the schema what the API enforces (schemathesis checks both ways).
+
+    - Request bodies refuse unknown fields (StrictSerializer, -1104): `additionalProperties: false`.
+    - A decimal string needs a digit: DRF's pattern `^-?\\d{0,N}(?:\\.\\d{0,M})?$` also matches "", "-"
+      and ".", which the API refuses.
+    - A PATCH of an order carries its one field: the amend's `qty` is required (-1102 without it).
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, component in schemas.items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+        for prop in component.get("properties", {}).values():
+            match = _DECIMAL_PATTERN.match(prop.get("pattern", ""))
+            if match:
+                whole, places = match.groups()
+                prop["pattern"] = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+    amend = schemas.get("PatchedOrderAmendRequest")
+    if amend is not None:
+        amend["required"] = ["qty"]
+    return result

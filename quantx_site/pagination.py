@@ -57,7 +57,10 @@ def _bad_cursor() -> ApiError:
 class PageQuerySerializer(StrictSerializer):
     """Query parameters of a paginated list; subclasses add their filters. Unknown ones: -1104."""
 
-    cursor = serializers.CharField(required=False, max_length=500, help_text="From a `next`/`previous` link.")
+    # Cursors are base64 (DRF): a pattern keeps the schema true and any URL under the servers' limits.
+    cursor = serializers.RegexField(
+        r"^[A-Za-z0-9+/=_-]+$", required=False, max_length=500, help_text="From a `next`/`previous` link."
+    )
     limit = serializers.IntegerField(
         required=False,
         min_value=1,

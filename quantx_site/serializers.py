@@ -12,13 +12,18 @@ from accounts.money import ATOM, DECIMAL_PLACES, MAX_AMOUNT
 
 
 class StrictSerializer(serializers.Serializer):
-    """Input serializer that refuses fields it does not know (code -1104) instead of ignoring them."""
+    """Input serializer that refuses fields it does not know (code -1104) instead of ignoring them,
+    and, in a query string, empty values (`?side=`: DRF would take it as absent) with -1100."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise ValidationError({unknown[0]: [ErrorDetail("Unknown field.", code="unknown_field")]})
+        if hasattr(data, "getlist"):  # a QueryDict
+            for name, field in self.fields.items():
+                if "" in data.getlist(name) and not getattr(field, "allow_blank", False):
+                    raise ValidationError({name: [ErrorDetail("May not be empty.", code="invalid")]})
         return super().to_internal_value(data)
 
 
@@ -34,6 +39,14 @@ class AmountField(serializers.DecimalField):
         kwargs.setdefault("max_value", MAX_AMOUNT)
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
+
+    def validate_precision(self, value: Decimal) -> Decimal:
+        """Too many decimal places is -1111 (BAD_PRECISION) even when the total digits are over too:
+        DRF checks max_digits first, so "0." + 30 digits was answered -1100."""
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and self.decimal_places is not None and -exponent > self.decimal_places:
+            self.fail("max_decimal_places", max_decimal_places=self.decimal_places)
+        return super().validate_precision(value)  # type: ignore[no-any-return]
 
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool):

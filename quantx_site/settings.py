@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "quantx_site.middleware.ApiTrailingSlashMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "quantx_site.middleware.UnknownQueryParamsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,6 +173,7 @@ API_KEY_DEFAULT_RECV_WINDOW_MS = 5_000
 AUTH_CACHE_SECONDS = env_int("QX_AUTH_CACHE_SECONDS", 10, minimum=0)
 # The Binance-compatible facade (binance_compat): request weight per client address and minute.
 BINANCE_WEIGHT_LIMIT_1M = env_int("QX_BINANCE_WEIGHT_1M", 6000, minimum=1)
+API_KEYS_MAX_PER_USER = env_int("QX_API_KEYS_MAX_PER_USER", 20, minimum=1)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -181,7 +183,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["quantx_site.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "quantx_site.errors.api_exception_handler",
@@ -215,6 +217,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "quantx_site.openapi.schema_make_true",
+    ],
     # Several fields are called "status" with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "trading.models.OrderStatus",

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.views import admin_login
+
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("trading.api_urls")),
@@ -11,6 +13,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),  # the one login limit (accounts.views)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/v3/", include("binance_compat.urls")),
@@ -20,5 +23,6 @@ urlpatterns = [
     path("", include("trading.urls")),
 ]
 
+handler400 = "quantx_site.errors.handler400"
 handler404 = "quantx_site.errors.handler404"
 handler500 = "quantx_site.errors.handler500"

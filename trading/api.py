@@ -64,6 +64,7 @@ class OrderListApi(APIView):
     permission_classes = (ReadOrTradeScope,)
     throttle_classes = (OrderPlaceThrottle,)
     pagination_class = IdCursorPagination
+    write_query_params = {"DELETE": frozenset({"symbol", "side"})}  # quantx_site.middleware
 
     @extend_schema(
         tags=[TAG_ORDERS],

@@ -29,6 +29,7 @@ from marketdata.candles import ms_to_datetime
 from marketdata.protocol import INTERVALS
 from quantx_site.errors import ApiError
 from trading import selectors, services
+from trading.api import OrderPlaceThrottle
 from trading.forms import (
     AmendForm,
     FillFilterForm,
@@ -203,6 +204,19 @@ def order_place(request: HttpRequest, symbol: str) -> HttpResponse:
             return JsonResponse({"ok": False, "message": "Log in to trade.", "errors": {}}, status=401)
         return redirect(f"{reverse('login')}?next={page}")
     form = OrderForm(request.POST, instrument=instrument)
+    throttle = OrderPlaceThrottle()  # the API's order limit: one counter per user, whatever the door
+    if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+        wait = max(1, int(throttle.wait() or 1))
+        text = f"Too many orders: the order rate limit was reached. Try again in {wait} seconds."
+        if _wants_json(request):
+            response: HttpResponse = JsonResponse({"ok": False, "level": "error", "message": text, "errors": {}},
+                                                  status=429)  # fmt: skip
+        else:
+            form.is_valid()
+            form.add_error(None, text)
+            response = _trade_page(request, instrument, form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if form.is_valid():
         order = form.order
         try:

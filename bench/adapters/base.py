@@ -1,6 +1,6 @@
 """The neutral command stream and the adapter contract shared by every order book in the benchmark.
 
-The standard streams (shared/bench/standard_stream.py) are JSON-like dicts with Decimal strings.
+The standard streams (bench/standard_stream.py) are JSON-like dicts with Decimal strings.
 `load_stream` turns them once into `Stream.commands`, plain tuples of integers (price in ticks,
 quantity in lots); each adapter then turns that neutral form into its library's native input
 before anything is timed.

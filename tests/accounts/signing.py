@@ -67,6 +67,8 @@ ECHO = "/api/v1/test/echo/"
 
 
 class EchoView(APIView):
+    write_query_params = {"POST": frozenset({"symbol", "side"})}  # echoed back (quantx_site.middleware)
+
     def get_permissions(self):  # type: ignore[no-untyped-def]
         return [HasReadScope()] if self.request.method == "GET" else [HasTradeScope()]
 

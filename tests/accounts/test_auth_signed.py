@@ -245,3 +245,33 @@ def test_the_documented_signing_example_is_correct():
         timestamp=ex["timestamp"], method=ex["method"], path=ex["path"], body=ex["body"].encode()
     )
     assert signature_compute(secret=ex["secret"], payload=payload) == ex["signature"]
+
+
+def test_an_exact_replay_inside_the_window_is_refused_and_changes_nothing(client, trade_key):
+    api_key, secret = trade_key
+    headers = signed_headers(api_key.key, secret, "POST", POST_PATH, BODY, recv_window=60_000)
+    assert post_signed(client, POST_PATH, BODY, headers).status_code == 200
+    again = post_signed(client, POST_PATH, BODY, headers)
+    assert again.status_code == 401, again.content
+    assert again.json()["code"] == -1022
+    assert again.json()["reason"] == "AUTH_SIGNATURE_REPLAYED"
+    assert Asset.objects.count() == 1
+
+
+def test_the_same_request_signed_again_with_a_new_timestamp_is_accepted(client, trade_key):
+    api_key, secret = trade_key
+    path = "/api/v1/auth/me/"
+    first = client.get(path, headers=signed_headers(api_key.key, secret, "GET", path, timestamp=now_ms()))
+    second = client.get(
+        path, headers=signed_headers(api_key.key, secret, "GET", path, timestamp=now_ms() + 1)
+    )
+    assert (first.status_code, second.status_code) == (200, 200)
+
+
+def test_a_refused_signature_does_not_use_up_the_request(client, trade_key):
+    """Only a verified signature is remembered: a bad one cannot block the genuine request."""
+    api_key, secret = trade_key
+    headers = signed_headers(api_key.key, secret, "POST", POST_PATH, BODY)
+    forged = {**headers, "X-QX-SIGNATURE": "0" * 64}
+    assert post_signed(client, POST_PATH, BODY, forged).status_code == 401
+    assert post_signed(client, POST_PATH, BODY, headers).status_code == 200

@@ -765,8 +765,9 @@ def stack(scaled_stack: ScaledStack) -> ScaledStack:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A failing test shows the tails of the stack's process logs."""
     report = yield
-    stack = getattr(item, "funcargs", {}).get("stack") or getattr(item, "funcargs", {}).get("scaled_stack")
-    if report.failed and isinstance(stack, ScaledStack):
+    funcargs = getattr(item, "funcargs", {})
+    stack = next((v for v in funcargs.values() if isinstance(v, ScaledStack)), None)
+    if report.failed and stack is not None:
         report.sections.append(("scaled stack logs (tails)", stack.log_tails()))
     return report
 

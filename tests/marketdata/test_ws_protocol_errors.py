@@ -80,6 +80,14 @@ async def test_repeated_abuse_closes_the_connection(client):
     assert last["code"] == -1303
     closed = await client.ws.receive_output(timeout=2)
     assert closed == {"type": "websocket.close", "code": CloseCode.ABUSE}
+    assert type(closed["code"]) is int  # autobahn refuses an IntEnum: the close never left daphne
+
+
+async def test_deeply_nested_json_is_refused_with_a_coded_error(client):
+    await client.send("[" * 2000 + "]" * 2000)
+    error = await client.recv()
+    assert (error["event"], error["code"]) == ("error", -1101)
+    assert (await client.request({"op": "ping", "id": 1}))["event"] == "pong"
 
 
 async def test_too_many_messages_per_second_are_refused(client, monkeypatch):

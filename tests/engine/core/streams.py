@@ -1,19 +1,13 @@
 """Random command streams for differential and stateful tests, and a runner for both engines."""
 
 import random
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from engine.core import STP, MatchingEngine, OrderType, Side, TimeInForce
 from tests.engine.core.helpers import SYM, SYM2, as_tuple, spec
 from tests.engine.core.reference import RefEngine
-
-SHARED_BENCH = Path(__file__).resolve().parents[3] / ".." / "shared" / "bench"
 
 TYPES = ["LIMIT"] * 6 + ["MARKET", "LIMIT_MAKER", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"]
 TIFS = ["GTC", "GTC", "IOC", "FOK"]
@@ -172,14 +166,9 @@ def compare(eng: MatchingEngine, ref: RefEngine, cmds: Any, validate_every: int 
 
 
 def standard_stream(kind: str, n: int) -> Iterator[dict[str, Any]]:
-    """The shared benchmark generator's commands (skips the test if ../shared/bench is missing)."""
-    if not (SHARED_BENCH / "standard_stream.py").exists():
-        pytest.skip(f"standard stream generator not found at {SHARED_BENCH.resolve()}")
-    sys.path.insert(0, str(SHARED_BENCH))
-    try:
-        from standard_stream import generate  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(SHARED_BENCH))
+    """The benchmark's standard stream (bench/standard_stream.py, in the repository), seed 42."""
+    from bench.standard_stream import generate
+
     return generate(kind, n, 42)  # type: ignore[no-any-return]
 
 
