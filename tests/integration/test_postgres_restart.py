@@ -41,11 +41,6 @@ def wait_until(condition, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="today's engine worker stays alive but answers nothing after PostgreSQL restarts (found by "
-    "this test, 2026-12-01); engine/ is being rewritten: remove this mark when it passes",
-)
 def test_a_postgres_restart_mid_stream_loses_nothing_acknowledged_and_the_worker_recovers(
     pg_stack: ScaledStack, private_pg: PrivatePostgres
 ) -> None:
