@@ -2,7 +2,7 @@
 
 A `Balance` row always equals the sum of the user's `LedgerEntry` rows for that asset
 (`accounts.selectors.ledger_mismatches` checks it). Both are written only by the engine worker
-(shared/ARCHITECTURE.md decision 1); admin shows them read-only.
+(docs/architecture.md decision 1); admin shows them read-only.
 """
 
 from django.conf import settings

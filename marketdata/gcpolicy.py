@@ -2,7 +2,7 @@
 
 Measured (bench/ws_fanout.py, 1000 sockets): daphne tracks ~340k objects, and each automatic
 full (generation 2) collection stops the process for ~200 ms, every few seconds under fan-out
-load: that, not the fan-out, was the p99 latency. shared/ARCHITECTURE.md lists the remedy for the
+load: that, not the fan-out, was the p99 latency. docs/architecture.md lists the remedy for the
 engine's books, `gc.freeze()`: frozen objects are never scanned.
 
 Long-lived objects here are the sockets', created at any time, and a frozen object that becomes

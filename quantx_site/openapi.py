@@ -90,6 +90,8 @@ def schema_make_true(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     - A decimal string needs a digit: DRF's pattern `^-?\\d{0,N}(?:\\.\\d{0,M})?$` also matches "", "-"
       and ".", which the API refuses.
     - A PATCH of an order carries its one field: the amend's `qty` is required (-1102 without it).
+    - Every operation may be answered 414 by the HTTP server in front of the API (gunicorn refuses a
+      request line over 4094 bytes before Django sees it; a proxy has a limit of its own): not JSON.
     """
     schemas = result.get("components", {}).get("schemas", {})
     for name, component in schemas.items():
@@ -103,4 +105,10 @@ def schema_make_true(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     amend = schemas.get("PatchedOrderAmendRequest")
     if amend is not None:
         amend["required"] = ["qty"]
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault(
+                    "414", {"description": "URI too long: refused by the HTTP server in front of the API."}
+                )
     return result

@@ -2,7 +2,7 @@
 
 Orders, trades and positions are written only by the engine worker, which also assigns order and
 trade ids (so a whole batch can be matched in memory before one INSERT). Names follow
-shared/ARCHITECTURE.md decision 9.
+docs/architecture.md decision 9.
 """
 
 from django.conf import settings

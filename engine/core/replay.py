@@ -1,4 +1,4 @@
-"""Replay a JSON Lines command log through the matching engine (shared/engine-replay-format.md).
+"""Replay a JSON Lines command log through the matching engine (docs/replay-format.md).
 
     python -m engine.core.replay [--final] < commands.jsonl > events.jsonl
 

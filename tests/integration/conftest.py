@@ -1,4 +1,4 @@
-"""The scaled stack: real processes, no mocks (shared/ARCHITECTURE.md decision 7, "Scaled").
+"""The scaled stack: real processes, no mocks (docs/architecture.md decision 7, "Scaled").
 
 `ScaledStack` creates a fresh PostgreSQL database and claims a Redis db number of its own, runs
 `migrate` and `seed_demo --force`, then starts `manage.py runworker engine` and gunicorn (WSGI,

@@ -2,7 +2,7 @@
 
 It shares no code with engine.core: orders are plain objects in plain lists, the book is re-sorted
 for every fill, enums are plain strings, FOK is decided by running the order on a deep copy of the book. The
-rules come from shared/engine-replay-format.md and docs/engine-core.md. Events are tuples in the
+rules come from docs/replay-format.md and docs/engine-core.md. Events are tuples in the
 same shape as ``helpers.as_tuple``. Trailing stops are moved and checked trade price by trade price
 with exact fractions (the core summarises a pass by its first and last price); OCO lists are a plain
 dict of leg -> other leg.

@@ -1,4 +1,4 @@
-"""python -m engine.core.replay: the format of shared/engine-replay-format.md."""
+"""python -m engine.core.replay: the format of docs/replay-format.md."""
 
 import io
 import json
