@@ -22,12 +22,14 @@ multi-row `INSERT ... VALUES` and one executemany UPDATE.
 Values are converted once per column kind (money to integer atoms, datetimes for the backend).
 """
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.db.models import DateTimeField, Model
 
@@ -105,91 +107,95 @@ def batch_write(rows: Rows, *, epoch: int) -> None:
         for table, table_rows in rows.inserts:
             _insert_values(cursor, table, table_rows)
         if rows.order_updates:
-            fields = _fields(Order, ("id", *ORDER_UPDATE_COLUMNS))
-            sets = ", ".join(f"{_quote(f.column)} = %s" for f in fields[1:])
-            sql = f"UPDATE {_quote(Order._meta.db_table)} SET {sets} WHERE {_quote('id')} = %s"  # noqa: S608
-            cursor.executemany(sql, [[*row[1:], row[0]] for row in _convert(fields, rows.order_updates)])
+            plan = _plan(ORDER_UPDATES, connection.vendor)
+            cursor.executemany(plan.sql, [[*row[1:], row[0]] for row in plan.values(rows.order_updates)])
     for symbol, status in rows.statuses.items():
         Instrument.objects.filter(symbol=symbol).update(status=status)
 
 
 def _write_postgres(rows: Rows, epoch: int) -> None:
-    """Every statement of the batch in one pipeline (one round trip), the fence first."""
+    """Every statement of the batch in one pipeline (one round trip), the fence first.
+
+    Server-side binding (`psycopg.Cursor`, whatever cursor class Django configured): the arrays
+    travel as parameters, not as literals composed in Python, and the constant statements are
+    prepared by the server after a few batches (psycopg's prepare_threshold)."""
     connection.ensure_connection()
     conn = connection.connection
-    with conn.cursor() as fence, conn.cursor() as cursor:
+    with psycopg.Cursor(conn) as fence, psycopg.Cursor(conn) as cursor:
         with conn.pipeline():
             fence.execute(*fence_statement(epoch))
             for table, table_rows in rows.inserts:
-                fields = _fields(table.model, table.columns)
-                source, params = _arrays(fields, _convert(fields, table_rows))
-                cursor.execute(
-                    f"INSERT INTO {_quote(table.model._meta.db_table)} ({_columns(fields)}) "  # noqa: S608
-                    f"SELECT * FROM {source}{_on_conflict(table)}",
-                    params,
-                )
+                plan = _plan(table, "postgresql")
+                cursor.execute(plan.sql, _columns_of(plan.values(table_rows)))
             if rows.order_updates:
-                fields = _fields(Order, ("id", *ORDER_UPDATE_COLUMNS))
-                source, params = _arrays(fields, _convert(fields, rows.order_updates))
-                names = ", ".join(_quote(f.column) for f in fields)
-                sets = ", ".join(f"{_quote(f.column)} = v.{_quote(f.column)}" for f in fields[1:])
-                cursor.execute(
-                    f"UPDATE {_quote(Order._meta.db_table)} AS o SET {sets} FROM {source} AS v({names}) "  # noqa: S608
-                    f"WHERE o.{_quote('id')} = v.{_quote('id')}",
-                    params,
-                )
+                plan = _plan(ORDER_UPDATES, "postgresql")
+                cursor.execute(plan.sql, _columns_of(plan.values(rows.order_updates)))
             for symbol, status in rows.statuses.items():
-                cursor.execute(
-                    f"UPDATE {_quote(Instrument._meta.db_table)} SET status = %s WHERE symbol = %s",  # noqa: S608
-                    [status, symbol],
-                )
+                cursor.execute(STATUS_UPDATE, [status, symbol])
         fence_verify(fence.rowcount, epoch)
 
 
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
+ORDER_UPDATES = Table(Order, ("id", *ORDER_UPDATE_COLUMNS))
+"""The changed orders: (id, *ORDER_UPDATE_COLUMNS), UPDATEd by id."""
+STATUS_UPDATE = f"UPDATE {Instrument._meta.db_table} SET status = %s WHERE symbol = %s"  # noqa: S608
 
 
-def _fields(model: type[Model], names: tuple[str, ...]) -> list[Any]:
-    return [model._meta.get_field(name) for name in names]
+@dataclass(frozen=True)
+class _Plan:
+    """A table's statement for one backend, and how to convert its rows' values (built once)."""
+
+    sql: str
+    converters: tuple[Callable[[Any], Any], ...]
+    tail: str = ""  # SQLite inserts: what follows the VALUES (the conflict clause)
+
+    def values(self, rows: list[Row]) -> list[Row]:
+        return [tuple(c(v) for c, v in zip(self.converters, row, strict=True)) for row in rows]
 
 
-def _convert(fields: list[Any], rows: list[Row]) -> list[Row]:
-    convert = _converters(fields)
-    return [tuple(c(v) for c, v in zip(convert, row, strict=True)) for row in rows]
+@functools.cache
+def _plan(table: Table, vendor: str) -> _Plan:
+    meta, quote = table.model._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in table.columns]
+    name, columns = quote(meta.db_table), [quote(f.column) for f in fields]
+    conflict = ""
+    if table.conflict:
+        keys = ", ".join(quote(meta.get_field(n).column) for n in table.conflict)
+        sets = ", ".join(
+            f"{c} = EXCLUDED.{c}" for c in (quote(meta.get_field(n).column) for n in table.update)
+        )
+        conflict = f" ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+    if vendor == "postgresql":
+        source = "unnest(" + ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields) + ")"
+        if table is ORDER_UPDATES:
+            sets = ", ".join(f"{c} = v.{c}" for c in columns[1:])
+            sql = f"UPDATE {name} AS o SET {sets} FROM {source} AS v({', '.join(columns)}) WHERE o.{columns[0]} = v.{columns[0]}"  # noqa: S608
+        else:
+            sql = f"INSERT INTO {name} ({', '.join(columns)}) SELECT * FROM {source}{conflict}"  # noqa: S608
+    elif table is ORDER_UPDATES:
+        sets = ", ".join(f"{c} = %s" for c in columns[1:])
+        sql = f"UPDATE {name} SET {sets} WHERE {columns[0]} = %s"  # noqa: S608
+    else:  # SQLite: the head of a multi-row INSERT; `_insert_values` adds the VALUES
+        head = f"INSERT INTO {name} ({', '.join(columns)}) VALUES "  # noqa: S608  (names from models)
+        return _Plan(head, tuple(_converters(fields)), conflict)
+    return _Plan(sql, tuple(_converters(fields)))
 
 
-def _columns(fields: list[Any]) -> str:
-    return ", ".join(_quote(f.column) for f in fields)
-
-
-def _on_conflict(table: Table) -> str:
-    if not table.conflict:
-        return ""
-    get = table.model._meta.get_field
-    conflict = ", ".join(_quote(get(name).column) for name in table.conflict)
-    sets = ", ".join(f"{_quote(c)} = EXCLUDED.{_quote(c)}" for c in (get(n).column for n in table.update))
-    return f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
-
-
-def _arrays(fields: list[Any], values: list[Row]) -> tuple[str, list[list[Any]]]:
-    """`unnest(%s::type[], ...)` and its parameters: one array per column."""
-    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    return f"unnest({casts})", [list(column) for column in zip(*values, strict=True)]
+def _columns_of(values: list[Row]) -> list[list[Any]]:
+    """The rows as one array per column (the parameters of an `unnest` statement)."""
+    return [list(column) for column in zip(*values, strict=True)]
 
 
 def _insert_values(cursor: Any, table: Table, rows: list[Row]) -> None:
     """SQLite: multi-row INSERT ... VALUES, in as few statements as its parameter limit allows."""
-    fields = _fields(table.model, table.columns)
-    values = _convert(fields, rows)
-    per_row = len(fields)
+    plan = _plan(table, connection.vendor)
+    values = plan.values(rows)
+    per_row = len(plan.converters)
     chunk = max(1, min(len(values), _max_params() // per_row))
     placeholder = "(" + ", ".join(["%s"] * per_row) + ")"
-    head = f"INSERT INTO {_quote(table.model._meta.db_table)} ({_columns(fields)}) VALUES "  # noqa: S608
     for start in range(0, len(values), chunk):
         part = values[start : start + chunk]
         cursor.execute(
-            head + ", ".join([placeholder] * len(part)) + _on_conflict(table), [v for r in part for v in r]
+            plan.sql + ", ".join([placeholder] * len(part)) + plan.tail, [v for r in part for v in r]
         )
 
 
