@@ -1,6 +1,7 @@
 """Serializer building blocks shared by every API: strict input, exact amounts, cheap output."""
 
 import functools
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
@@ -10,21 +11,40 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from accounts.money import ATOM, DECIMAL_PLACES, MAX_AMOUNT
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
 
 class StrictSerializer(serializers.Serializer):
     """Input serializer that refuses fields it does not know (code -1104) instead of ignoring them,
-    and, in a query string, empty values (`?side=`: DRF would take it as absent) with -1100."""
+    in a query string empty values (`?side=`: DRF would take it as absent) with -1100, and integers
+    written as anything but digits ("1.0", 1.5: DRF's IntegerField would take "1.0" as 1) with -1100,
+    as the schema's `type: integer` says."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise ValidationError({unknown[0]: [ErrorDetail("Unknown field.", code="unknown_field")]})
+            for name, field in self.fields.items():
+                if isinstance(field, serializers.IntegerField) and name in data:
+                    values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+                    if any(not _is_integer(v) for v in values):
+                        raise ValidationError(
+                            {name: [ErrorDetail("A valid integer is required.", code="invalid")]}
+                        )
         if hasattr(data, "getlist"):  # a QueryDict
             for name, field in self.fields.items():
                 if "" in data.getlist(name) and not getattr(field, "allow_blank", False):
                     raise ValidationError({name: [ErrorDetail("May not be empty.", code="invalid")]})
         return super().to_internal_value(data)
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and (value == "" or _INTEGER.fullmatch(value) is not None)
 
 
 class AmountField(serializers.DecimalField):

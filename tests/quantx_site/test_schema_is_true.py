@@ -71,3 +71,18 @@ def test_an_empty_query_value_is_refused_as_the_schema_says(api, path, query):
 def test_a_cursor_outside_the_base64_alphabet_is_refused(api):
     response = api.get("/api/v1/orders/?cursor=" + "\u00e9" * 10)
     assert (response.status_code, response.json()["code"], response.json()["field"]) == (400, -1100, "cursor")
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/markets/BTC-USD/candles/", "interval=1m&start=0.0"),  # found by the fuzzer
+        ("/api/v1/markets/BTC-USD/trades/", "limit=10.0"),
+        ("/api/v1/orders/", "limit=1e2"),
+    ],
+)
+def test_an_integer_written_as_a_decimal_is_refused_as_the_schema_says(api, btc_usd, path, query):
+    response = api.get(f"{path}?{query}")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == -1100
+
