@@ -85,4 +85,3 @@ def test_an_integer_written_as_a_decimal_is_refused_as_the_schema_says(api, btc_
     response = api.get(f"{path}?{query}")
     assert response.status_code == 400, response.content
     assert response.json()["code"] == -1100
-
