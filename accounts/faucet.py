@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import Asset, LedgerEntry, LedgerReason, User
+from accounts.money import plain_decimal
 from engine.client.errors import engine_refusal_error, engine_send
 from engine.client.protocol import OP_DEPOSIT
 from quantx_site.errors import ApiError, ErrorCode
@@ -86,7 +87,7 @@ def faucet_credit(*, user: User, asset_code: str, amount: Decimal) -> FaucetCred
     if amount > per_call:
         raise ApiError(
             ErrorCode.ILLEGAL_PARAMETER,
-            f"amount: At most {_plain(per_call)} {asset_code} per call.",
+            f"amount: At most {plain_decimal(per_call)} {asset_code} per call.",
             field="amount",
             reason=FAUCET_MAX_PER_CALL,
         )
@@ -131,7 +132,7 @@ def _credit(*, user: User, asset: Asset, amount: Decimal, per_day: Decimal) -> F
         left = max(per_day - before, Decimal(0))
         raise ApiError(
             ErrorCode.ILLEGAL_PARAMETER,
-            f"amount: At most {_plain(per_day)} {asset_code} per UTC day; {_plain(left)} left today.",
+            f"amount: At most {plain_decimal(per_day)} {asset_code} per UTC day; {plain_decimal(left)} left today.",
             field="amount",
             reason=FAUCET_MAX_PER_DAY,
         )
@@ -139,7 +140,7 @@ def _credit(*, user: User, asset: Asset, amount: Decimal, per_day: Decimal) -> F
         "op": OP_DEPOSIT,
         "user_id": user.pk,
         "asset": asset.code,
-        "amount": _plain(amount),
+        "amount": plain_decimal(amount),
         "operation_id": f"{OPERATION_PREFIX}{uuid.uuid4().hex}",
         "note": "faucet",
     }
@@ -157,7 +158,3 @@ def _credit(*, user: User, asset: Asset, amount: Decimal, per_day: Decimal) -> F
         credited_today=credited,
         remaining_today=per_day - credited,
     )
-
-
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import BigIntegerField, Count, Func, Max, Min, Sum
 
+from accounts.money import plain_decimal
 from trading.models import Trade
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -91,18 +92,14 @@ class Candle:
         return {
             "open_time": self.open_time,
             "close_time": self.open_time + self.interval_ms - 1,
-            "open": _s(self.open),
-            "high": _s(self.high),
-            "low": _s(self.low),
-            "close": _s(self.close),
-            "volume": _s(self.volume),
-            "quote_volume": _s(self.quote_volume),
+            "open": plain_decimal(self.open),
+            "high": plain_decimal(self.high),
+            "low": plain_decimal(self.low),
+            "close": plain_decimal(self.close),
+            "volume": plain_decimal(self.volume),
+            "quote_volume": plain_decimal(self.quote_volume),
             "trades": self.trades,
         }
-
-
-def _s(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 class PeriodIndex(Func):

@@ -34,11 +34,12 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
+from accounts.money import plain_decimal
 from engine.core import OrderEvent, Side, TradeEvent
 from engine.models import SymbolState
 from engine.worker.hooks import HookOutput
 from engine.worker.persistence import Row, Table
-from engine.worker.records import Batch, Market, TradeRecord, dec
+from engine.worker.records import Batch, Market, TradeRecord
 from engine.worker.state import WorkerState
 from marketdata import store
 from marketdata.books import checksum, levels_format
@@ -307,7 +308,7 @@ class Publisher:
             data = []
             for asset in assets:
                 free, locked = state.balance(user_id, asset)
-                data.append({"asset": asset, "free": dec(free), "locked": dec(locked)})
+                data.append({"asset": asset, "free": plain_decimal(free), "locked": plain_decimal(locked)})
             frames.append(_frame(private_key(BALANCES, user_id), seq[1], seq[1] - 1, data, channel=BALANCES))
         seq_rows += [(u, seqs[u][0], seqs[u][1]) for u in sorted(users)]
         return frames
@@ -356,10 +357,10 @@ def _fill(market: Market, trade: TradeRecord, *, taker: bool, time_ms: int) -> d
     receives_base = buyer_is_taker if taker else not buyer_is_taker
     return {
         "trade_id": trade.id,
-        "price": dec(trade.price),
-        "qty": dec(trade.qty),
-        "quote_qty": dec(trade.quote_qty),
-        "fee": dec(trade.taker_fee if taker else trade.maker_fee),
+        "price": plain_decimal(trade.price),
+        "qty": plain_decimal(trade.qty),
+        "quote_qty": plain_decimal(trade.quote_qty),
+        "fee": plain_decimal(trade.taker_fee if taker else trade.maker_fee),
         "fee_asset": market.base if receives_base else market.quote,
         "liquidity": "TAKER" if taker else "MAKER",
         "time": time_ms,
@@ -380,10 +381,10 @@ def _report(
         "side": record.side,
         "type": record.type,
         "tif": record.tif,
-        "price": dec(record.price),
-        "stop_price": dec(record.stop_price),
-        "qty": dec(record.qty),
-        "quote_qty": dec(record.quote_qty),
+        "price": plain_decimal(record.price),
+        "stop_price": plain_decimal(record.stop_price),
+        "qty": plain_decimal(record.qty),
+        "quote_qty": plain_decimal(record.quote_qty),
         "status": e.status.value,
         "filled": spec.format_qty(e.filled),
         "remaining": spec.format_qty(e.remaining),

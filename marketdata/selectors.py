@@ -18,8 +18,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import Balance, User
-from accounts.money import from_atoms
-from accounts.money import plain_decimal as dec
+from accounts.money import from_atoms, plain_decimal
 from engine.core import InstrumentSpec
 from engine.models import SymbolState
 from marketdata import store
@@ -90,7 +89,7 @@ def depth_from_database(instrument: Instrument) -> DepthSnapshot:
     asks.sort()
 
     def wire(levels: list[tuple[Decimal, Decimal]]) -> list[tuple[str, str]]:
-        return [(dec(p) or "0", dec(q) or "0") for p, q in levels[:SNAPSHOT_LEVELS]]
+        return [(plain_decimal(p) or "0", plain_decimal(q) or "0") for p, q in levels[:SNAPSHOT_LEVELS]]
 
     return DepthSnapshot(instrument.symbol, seq, wire(bids), wire(asks))
 
@@ -101,9 +100,9 @@ def depth_from_database(instrument: Instrument) -> DepthSnapshot:
 def trade_wire(trade: Trade) -> dict[str, Any]:
     return {
         "id": trade.id,
-        "price": dec(trade.price),
-        "qty": dec(trade.qty),
-        "quote_qty": dec(trade.quote_qty),
+        "price": plain_decimal(trade.price),
+        "qty": plain_decimal(trade.qty),
+        "quote_qty": plain_decimal(trade.quote_qty),
         "side": trade.taker_side,
         "time": datetime_to_ms(trade.created_at),
         "seq": trade.seq,
@@ -252,13 +251,13 @@ def order_wire(order: Order, symbol: str) -> dict[str, Any]:
         "side": order.side,
         "type": order.type,
         "tif": order.tif,
-        "price": dec(order.price),
-        "stop_price": dec(order.stop_price),
-        "qty": dec(order.qty),
-        "quote_qty": dec(order.quote_qty),
+        "price": plain_decimal(order.price),
+        "stop_price": plain_decimal(order.stop_price),
+        "qty": plain_decimal(order.qty),
+        "quote_qty": plain_decimal(order.quote_qty),
         "status": order.status,
-        "filled": dec(order.filled),
-        "remaining": dec(order.remaining),
+        "filled": plain_decimal(order.filled),
+        "remaining": plain_decimal(order.remaining),
         "reason": order.reason,
         "time": datetime_to_ms(order.updated_at),
     }
@@ -282,4 +281,7 @@ def balances_snapshot(*, user: User) -> tuple[int, list[dict[str, Any]]]:
     """The user's balances and the `balances` seq they include."""
     seq = _stream_seqs(user)[1]
     rows = Balance.objects.filter(user=user).select_related("asset").order_by("asset__code")
-    return seq, [{"asset": b.asset.code, "free": dec(b.free), "locked": dec(b.locked)} for b in rows]
+    return seq, [
+        {"asset": b.asset.code, "free": plain_decimal(b.free), "locked": plain_decimal(b.locked)}
+        for b in rows
+    ]

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from accounts.money import plain_decimal
 from marketdata.candles import Candle, candle_buckets, candle_rollup
 from marketdata.protocol import INTERVALS
 
@@ -43,14 +44,14 @@ def ticker_wire(
         change_pct = (change * 100 / open_).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     return {
         "symbol": symbol,
-        "open": _s(open_),
-        "high": _s(high),
-        "low": _s(low),
-        "last": _s(last),
-        "volume": _s(volume),
-        "quote_volume": _s(quote_volume),
+        "open": plain_decimal(open_),
+        "high": plain_decimal(high),
+        "low": plain_decimal(low),
+        "last": plain_decimal(last),
+        "volume": plain_decimal(volume),
+        "quote_volume": plain_decimal(quote_volume),
         "trades": trades,
-        "change": _s(change),
+        "change": plain_decimal(change),
         "change_pct": None if change_pct is None else f"{change_pct:f}",
         "best_bid": best_bid[0] if best_bid else None,
         "best_bid_qty": best_bid[1] if best_bid else None,
@@ -59,10 +60,6 @@ def ticker_wire(
         "window_start": ticker_window_start(now_ms),
         "time": now_ms,
     }
-
-
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.normalize():f}"
 
 
 class SymbolStats:

@@ -16,6 +16,7 @@ Prices off the tick and quantities off the lot are refused, never rounded (ARCHI
 
 from decimal import Decimal, localcontext
 
+from accounts.money import plain_decimal
 from quantx_site.errors import ApiError, ErrorCode
 from trading.models import Instrument, InstrumentStatus, OrderType
 
@@ -101,32 +102,40 @@ def order_filters_check(
     tick, lot = instrument.tick_size, instrument.lot_size
     if price is not None and not _is_multiple(price, tick):
         raise _filter(
-            FILTER_TICK_SIZE, "price", f"price {_plain(price)} is not a multiple of the tick {_plain(tick)}"
+            FILTER_TICK_SIZE,
+            "price",
+            f"price {plain_decimal(price)} is not a multiple of the tick {plain_decimal(tick)}",
         )
     if stop_price is not None and not _is_multiple(stop_price, tick):
         raise _filter(
             FILTER_TICK_SIZE,
             "stop_price",
-            f"stop_price {_plain(stop_price)} is not a multiple of the tick {_plain(tick)}",
+            f"stop_price {plain_decimal(stop_price)} is not a multiple of the tick {plain_decimal(tick)}",
         )
     if qty is not None:
         if not _is_multiple(qty, lot):
             raise _filter(
-                FILTER_LOT_SIZE, "qty", f"qty {_plain(qty)} is not a multiple of the lot {_plain(lot)}"
+                FILTER_LOT_SIZE,
+                "qty",
+                f"qty {plain_decimal(qty)} is not a multiple of the lot {plain_decimal(lot)}",
             )
         if qty < instrument.min_qty:
             raise _filter(
-                FILTER_MIN_QTY, "qty", f"qty {_plain(qty)} is below the minimum {_plain(instrument.min_qty)}"
+                FILTER_MIN_QTY,
+                "qty",
+                f"qty {plain_decimal(qty)} is below the minimum {plain_decimal(instrument.min_qty)}",
             )
         if qty > instrument.max_qty:
             raise _filter(
-                FILTER_MAX_QTY, "qty", f"qty {_plain(qty)} is above the maximum {_plain(instrument.max_qty)}"
+                FILTER_MAX_QTY,
+                "qty",
+                f"qty {plain_decimal(qty)} is above the maximum {plain_decimal(instrument.max_qty)}",
             )
     if quote_qty is not None and not _is_multiple(quote_qty, tick * lot):
         raise _filter(
             FILTER_LOT_SIZE,
             "quote_qty",
-            f"quote_qty {_plain(quote_qty)} is not a multiple of {_plain(tick * lot)}",
+            f"quote_qty {plain_decimal(quote_qty)} is not a multiple of {plain_decimal(tick * lot)}",
         )
     notional = quote_qty if quote_qty is not None else _product(price, qty)
     if notional is not None and notional < instrument.min_notional:
@@ -134,7 +143,7 @@ def order_filters_check(
         raise _filter(
             FILTER_MIN_NOTIONAL,
             field,
-            f"notional {_plain(notional)} is below the minimum {_plain(instrument.min_notional)}",
+            f"notional {plain_decimal(notional)} is below the minimum {plain_decimal(instrument.min_notional)}",
         )
 
 
@@ -144,12 +153,12 @@ def amend_qty_check(instrument: Instrument, *, qty: Decimal, remaining: Decimal)
         raise _filter(
             FILTER_LOT_SIZE,
             "qty",
-            f"qty {_plain(qty)} is not a multiple of the lot {_plain(instrument.lot_size)}",
+            f"qty {plain_decimal(qty)} is not a multiple of the lot {plain_decimal(instrument.lot_size)}",
         )
     if qty >= remaining:
         raise ApiError(
             ErrorCode.ORDER_AMEND_REJECTED,
-            f"qty must be below the open quantity {_plain(remaining)}; an amend can only reduce an order.",
+            f"qty must be below the open quantity {plain_decimal(remaining)}; an amend can only reduce an order.",
             field="qty",
             reason=MATCHING_BAD_AMEND,
         )
@@ -167,10 +176,6 @@ def _product(price: Decimal | None, qty: Decimal | None) -> Decimal | None:
     with localcontext() as ctx:
         ctx.prec = 60
         return price * qty
-
-
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 def _filter(reason: str, field: str, detail: str) -> ApiError:

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
+from accounts.money import plain_decimal
 from quantx_site.errors import ApiError, ErrorCode
 from quantx_site.serializers import validated
 from trading.filters import NO_TIF_TYPES
@@ -51,10 +52,6 @@ FIELD_LABELS = {
 STATUS_CHOICES = [("", "Any status")] + [(s, s.replace("_", " ").capitalize()) for s in STATUS_FILTERS]
 
 
-def _plain(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def new_client_order_id() -> str:
     """A fresh id for one rendering of the order form: submitting the same form twice (a double
     click, a browser retry) returns the first order instead of placing a second one."""
@@ -73,15 +70,15 @@ def error_words(exc: ApiError, *, instrument: Instrument | None = None, side: st
     if i is not None:
         base, quote = i.base.code, i.quote.code
         by_reason = {
-            "FILTER_TICK_SIZE": f"{label} must be a multiple of {_plain(i.tick_size)} {quote} (the tick size).",
+            "FILTER_TICK_SIZE": f"{label} must be a multiple of {plain_decimal(i.tick_size)} {quote} (the tick size).",
             "FILTER_LOT_SIZE": (
-                f"Total must be a multiple of {_plain(i.tick_size * i.lot_size)} {quote}."
+                f"Total must be a multiple of {plain_decimal(i.tick_size * i.lot_size)} {quote}."
                 if field == "quote_qty"
-                else f"Amount must be a multiple of {_plain(i.lot_size)} {base} (the lot size)."
+                else f"Amount must be a multiple of {plain_decimal(i.lot_size)} {base} (the lot size)."
             ),
-            "FILTER_MIN_QTY": f"Amount must be at least {_plain(i.min_qty)} {base}.",
-            "FILTER_MAX_QTY": f"Amount can be at most {_plain(i.max_qty)} {base}.",
-            "FILTER_MIN_NOTIONAL": f"Order value (price × amount) must be at least {_plain(i.min_notional)} {quote}.",
+            "FILTER_MIN_QTY": f"Amount must be at least {plain_decimal(i.min_qty)} {base}.",
+            "FILTER_MAX_QTY": f"Amount can be at most {plain_decimal(i.max_qty)} {base}.",
+            "FILTER_MIN_NOTIONAL": f"Order value (price × amount) must be at least {plain_decimal(i.min_notional)} {quote}.",
             "WORKER_INSTRUMENT_HALTED": f"Trading in {i.symbol} is halted: no new orders are accepted right now.",
             "WORKER_CANCEL_ONLY": f"{i.symbol} is in cancel-only mode: you can cancel orders but not place new ones.",
         }
@@ -296,12 +293,12 @@ def order_outcome_words(order: Any, *, instrument: Instrument, duplicate: bool =
         return "warning", f"{what} was already placed by this form; nothing new was sent."
     status, filled = get("status"), amount("filled")
     quote_filled = amount("quote_filled")
-    avg = f" at an average {_plain(quote_filled / filled)} {quote}" if filled else ""
+    avg = f" at an average {plain_decimal(quote_filled / filled)} {quote}" if filled else ""
     if status == OrderStatus.FILLED:
-        return "success", f"{what} filled: {_plain(filled)} {base}{avg}."
+        return "success", f"{what} filled: {plain_decimal(filled)} {base}{avg}."
     if status == OrderStatus.PARTIALLY_FILLED:
         return "success", (
-            f"{what} partly filled: {_plain(filled)} {base}{avg}; {_plain(amount('remaining'))} {base} "
+            f"{what} partly filled: {plain_decimal(filled)} {base}{avg}; {plain_decimal(amount('remaining'))} {base} "
             "rests in the book."
         )
     if status == OrderStatus.EXPIRED:
@@ -310,11 +307,14 @@ def order_outcome_words(order: Any, *, instrument: Instrument, duplicate: bool =
             "MATCHING_FOK_NOT_FILLABLE": "it could not be filled completely at once (fill or kill)",
             "MATCHING_STP": "it would have traded with one of your own orders",
         }.get(get("reason") or "", "its time in force ran out")
-        done = f"filled {_plain(filled)} {base}{avg}, the rest" if filled else "nothing filled: it"
+        done = f"filled {plain_decimal(filled)} {base}{avg}, the rest" if filled else "nothing filled: it"
         return "warning", f"{what}: {done} expired because {why}."
     if get("stop_price") is not None:
         return "success", (
-            f"{what} placed: waits for the stop price {_plain(amount('stop_price'))} {quote}, "
-            f"then {_plain(amount('qty'))} {base} at {_plain(amount('price'))} {quote}."
+            f"{what} placed: waits for the stop price {plain_decimal(amount('stop_price'))} {quote}, "
+            f"then {plain_decimal(amount('qty'))} {base} at {plain_decimal(amount('price'))} {quote}."
         )
-    return "success", f"{what} placed: {_plain(amount('qty'))} {base} at {_plain(amount('price'))} {quote}."
+    return (
+        "success",
+        f"{what} placed: {plain_decimal(amount('qty'))} {base} at {plain_decimal(amount('price'))} {quote}.",
+    )

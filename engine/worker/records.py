@@ -9,8 +9,6 @@ from accounts.money import plain_decimal
 from engine.core import InstrumentSpec
 from trading.models import Order
 
-dec = plain_decimal
-
 
 @dataclass(slots=True)
 class Market:
@@ -111,13 +109,13 @@ def order_reply(
         "type": o.type,
         "tif": o.tif,
         "stp": o.stp,
-        "price": dec(o.price),
-        "stop_price": dec(o.stop_price),
-        "qty": dec(o.qty),
-        "quote_qty": dec(o.quote_qty),
-        "remaining": dec(o.remaining),
-        "filled": dec(o.filled),
-        "quote_filled": dec(o.quote_filled),
+        "price": plain_decimal(o.price),
+        "stop_price": plain_decimal(o.stop_price),
+        "qty": plain_decimal(o.qty),
+        "quote_qty": plain_decimal(o.quote_qty),
+        "remaining": plain_decimal(o.remaining),
+        "filled": plain_decimal(o.filled),
+        "quote_filled": plain_decimal(o.quote_filled),
         "status": o.status,
         "reason": o.reason,
         "created_at": o.created_at.isoformat(),
@@ -175,10 +173,10 @@ class LedgerRecord:
 def fill_reply(trade: TradeRecord, *, liquidity: str, fee: Decimal, fee_asset: str) -> dict[str, Any]:
     return {
         "trade_id": trade.id,
-        "price": dec(trade.price),
-        "qty": dec(trade.qty),
-        "quote_qty": dec(trade.quote_qty),
-        "fee": dec(fee),
+        "price": plain_decimal(trade.price),
+        "qty": plain_decimal(trade.qty),
+        "quote_qty": plain_decimal(trade.quote_qty),
+        "fee": plain_decimal(fee),
         "fee_asset": fee_asset,
         "liquidity": liquidity,
         "time": trade.created_at.isoformat(),
