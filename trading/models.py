@@ -125,6 +125,23 @@ class Order(models.Model):
     reason = models.CharField(max_length=40, blank=True, default="", help_text="Why REJECTED or EXPIRED.")
     seq = models.BigIntegerField(default=0, help_text="Engine time priority (arrival order in the book).")
     triggered = models.BooleanField(default=False, help_text="A stop order that has entered the book.")
+    triggered_at = models.DateTimeField(null=True, blank=True, help_text="When the stop triggered.")
+    trailing_delta = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Trailing stop: basis points (1 to 2000) behind the peak."
+    )
+    trail_peak = MoneyField(
+        null=True,
+        blank=True,
+        help_text="Trailing stop: highest (SELL) / lowest (BUY) trade price since placed.",
+    )
+    trigger_price = MoneyField(
+        null=True,
+        blank=True,
+        help_text="A waiting trailing stop's current trigger price (or where it triggered).",
+    )
+    order_list = models.ForeignKey(
+        "OrderList", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
 
@@ -143,6 +160,43 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.side} {self.type} {self.instrument_id} {self.status}"
+
+
+class OrderListStatus(models.TextChoices):
+    EXECUTING = "EXECUTING"
+    ALL_DONE = "ALL_DONE"
+    REJECTED = "REJECTED"
+
+
+class OrderList(models.Model):
+    """An OCO order list: two legs (orders with `order_list` set) of one user, symbol, side and qty.
+
+    EXECUTING while a leg is open; ALL_DONE once both legs ended; REJECTED when the engine rejected
+    both legs at placement (a LIMIT_MAKER that would take, a stop that would trigger at once).
+    Written only by the engine worker, which assigns the id.
+    """
+
+    id = models.BigIntegerField(primary_key=True, help_text="Assigned by the engine.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="order_lists")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="order_lists")
+    client_list_id = models.CharField(max_length=36)
+    status = models.CharField(
+        max_length=12, choices=OrderListStatus.choices, default=OrderListStatus.EXECUTING
+    )
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_list_id"], name="order_list_client_id_once_per_user"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "-id"])]
+
+    def __str__(self) -> str:
+        return f"list #{self.id} {self.instrument_id} {self.status}"
 
 
 class Trade(models.Model):

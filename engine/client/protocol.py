@@ -38,6 +38,8 @@ OP_ADJUST: Final = "adjust"
 OP_SET_STATUS: Final = "set_status"
 OP_RELOAD_INSTRUMENT: Final = "reload_instrument"
 OP_STATE: Final = "state"
+OP_PLACE_OCO: Final = "place_oco"
+OP_CANCEL_LIST: Final = "cancel_list"
 OPS: Final = frozenset(
     {
         OP_PLACE,
@@ -50,6 +52,8 @@ OPS: Final = frozenset(
         OP_SET_STATUS,
         OP_RELOAD_INSTRUMENT,
         OP_STATE,
+        OP_PLACE_OCO,
+        OP_CANCEL_LIST,
     }
 )
 

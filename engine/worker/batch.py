@@ -30,7 +30,17 @@ from engine.client.protocol import OP_PLACE, Reply
 from engine.worker import handlers
 from engine.worker.commands import CommandRefused
 from engine.worker.hooks import BatchHook, hooks_load, hooks_run
-from engine.worker.persistence import BALANCES, LEDGER, ORDERS, POSITIONS, SYMBOLS, TRADES, Rows, batch_write
+from engine.worker.persistence import (
+    BALANCES,
+    LEDGER,
+    ORDER_LISTS,
+    ORDERS,
+    POSITIONS,
+    SYMBOLS,
+    TRADES,
+    Rows,
+    batch_write,
+)
 from engine.worker.records import Batch
 from engine.worker.recovery import state_load
 from engine.worker.state import Lookups, WorkerState
@@ -170,6 +180,7 @@ class BatchRunner:
         """Everything the batch writes, as values (the records and the core keep changing)."""
         state, now = self.state, batch.now
         rows = Rows(statuses=dict(batch.statuses))
+        rows.add(ORDER_LISTS, [r.row() for r in batch.lists.values()])
         rows.add(ORDERS, [r.row() for oid, r in batch.orders.items() if oid in batch.new_order_ids])
         rows.add(TRADES, [t.row() for t in batch.trades])
         rows.add(LEDGER, [e.row(now) for e in batch.ledger])

@@ -12,7 +12,8 @@ from accounts.money import from_atoms, plain_decimal
 from engine.client.protocol import Reply
 from engine.core import STP, OrderStatus, OrderType, Side, TimeInForce
 from engine.core.errors import FilterError
-from engine.core.events import BalanceEvent, OrderEvent, Refused, TradeEvent
+from engine.core.events import BalanceEvent, OrderEvent, Refused, TradeEvent, TrailEvent, TriggerEvent
+from engine.worker import oco
 from engine.worker.commands import CommandRefused, bad, get_choice, get_decimal, get_int, get_str
 from engine.worker.positions import PositionState, position_apply_fill
 from engine.worker.records import LedgerRecord, OrderRecord, TradeRecord, fill_reply
@@ -45,13 +46,7 @@ def place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
         return duplicate
     state.require_user(user_id)
     market = state.market(cmd.get("symbol"))
-    if market.status != InstrumentStatus.TRADING:
-        reason = (
-            "WORKER_CANCEL_ONLY"
-            if market.status == InstrumentStatus.CANCEL_ONLY
-            else "WORKER_INSTRUMENT_HALTED"
-        )
-        raise CommandRefused(reason, f"{market.symbol} is {market.status}: no new orders")
+    _market_open(market)
     side = get_choice(cmd, "side", Side)
     order_type = get_choice(cmd, "order_type", OrderType)
     tif = get_choice(cmd, "tif", TimeInForce, default=TimeInForce.GTC)
@@ -60,6 +55,7 @@ def place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     stop_price = get_decimal(cmd, "stop_price", required=False)
     qty = get_decimal(cmd, "qty", required=False)
     quote_qty = get_decimal(cmd, "quote_qty", required=False)
+    trailing_delta = get_int(cmd, "trailing_delta", required=False)
     _check_filters(market, price, qty, quote_qty)
     spec = market.spec
     try:
@@ -74,11 +70,12 @@ def place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     record = OrderRecord(
         order_id, user_id, market.id, market.symbol, client_order_id, side.value, order_type.value, tif.value,
         stp.value, price, stop_price, qty, quote_qty, qty or Decimal(0), Decimal(0), Decimal(0), OrderStatus.NEW.value,
-        "", 0, False, now, now,
+        "", 0, False, now, now, None, trailing_delta, None, stop_price,
     )  # fmt: skip
     state.orders[order_id] = record
     events = state.ex.place(order_id, user_id, market.symbol, side, order_type, lots, price=ticks,
-                            stop_price=stop_ticks, tif=tif, stp=stp, quote_qty=units)  # fmt: skip
+                            stop_price=stop_ticks, tif=tif, stp=stp, quote_qty=units,
+                            trailing_delta=trailing_delta)  # fmt: skip
     refused = next((e for e in events if type(e) is Refused), None)
     if refused is not None:
         del state.orders[order_id]
@@ -138,6 +135,17 @@ def _own_open_order(state: WorkerState, cmd: dict[str, Any]) -> OrderRecord:
     return record
 
 
+def _market_open(market: Any) -> None:
+    """Refuses new orders on an instrument that is not TRADING."""
+    if market.status != InstrumentStatus.TRADING:
+        reason = (
+            "WORKER_CANCEL_ONLY"
+            if market.status == InstrumentStatus.CANCEL_ONLY
+            else "WORKER_INSTRUMENT_HALTED"
+        )
+        raise CommandRefused(reason, f"{market.symbol} is {market.status}: no new orders")
+
+
 def _check_filters(market: Any, price: Decimal | None, qty: Decimal | None,
                    quote_qty: Decimal | None) -> None:  # fmt: skip
     """Instrument filters beyond tick and lot (which the core checks): quantity range, notional."""
@@ -175,6 +183,10 @@ _WORDS = {
     "FILTER_TICK_SIZE": "Price is not a multiple of the tick size.",
     "FILTER_LOT_SIZE": "Quantity is not a multiple of the lot size.",
     "FILTER_BAD_PARAMS": "These order parameters do not fit the order type.",
+    "FILTER_TRAILING_DELTA": "trailing_delta must be a whole number of basis points from 1 to 2000.",
+    "FILTER_OCO_PRICES": "The OCO prices are on the wrong sides: for a SELL the limit price must be above "
+    "the stop's trigger price, for a BUY below.",
+    "MATCHING_DUPLICATE_ID": "Duplicate order id.",
 }
 
 
@@ -276,6 +288,8 @@ HANDLERS = {
     "set_status": set_status,
     "reload_instrument": reload_instrument,
     "state": engine_state,
+    "place_oco": oco.list_place,
+    "cancel_list": oco.list_cancel,
 }
 
 
@@ -296,6 +310,10 @@ def apply_events(state: WorkerState, events: list[Any], *, note: str = "",
             trades[e.seq] = _on_trade(state, e)
         elif kind is BalanceEvent:
             _on_balance(state, e, trades, note, staff_id)
+        elif kind is TriggerEvent:
+            oco.on_trigger(state, e)
+        elif kind is TrailEvent:
+            oco.on_trail(state, e)
     for trade in trades.values():
         market = state.markets_by_id[trade.instrument_id]
         taker_gets, maker_gets = (
@@ -319,17 +337,12 @@ def _on_order(state: WorkerState, e: OrderEvent) -> None:
     record.remaining = spec.lots_to_qty(e.remaining)
     record.reason = e.reason.value if e.reason is not None else record.reason
     record.seq = e.priority
-    record.updated_at = state.batch.now
-    if record.type in STOP_TYPES and not record.triggered:
-        # A waiting stop can only be canceled or rejected; any other end, or a fill, means it triggered.
-        view = state.ex.order(record.id)
-        if view is not None:
-            record.triggered = view.triggered
-        else:
-            record.triggered = e.filled > 0 or e.status not in (OrderStatus.CANCELED, OrderStatus.REJECTED)
+    record.updated_at = state.batch.now  # a stop's triggering came before, as a TriggerEvent (oco.on_trigger)
     state.batch.orders[record.id] = record
     if e.status in TERMINAL:
         state.orders.pop(record.id, None)
+    if record.order_list_id is not None:
+        oco.leg_changed(state, record)
 
 
 def _on_trade(state: WorkerState, e: TradeEvent) -> TradeRecord:

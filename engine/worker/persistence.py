@@ -37,7 +37,7 @@ from accounts.models import Balance, LedgerEntry
 from accounts.money import MoneyField, to_atoms
 from engine.models import SymbolState
 from engine.worker.lock import fence_check, fence_statement, fence_verify
-from trading.models import Instrument, Order, Position, Trade
+from trading.models import Instrument, Order, OrderList, Position, Trade
 
 Row = tuple[Any, ...]
 
@@ -68,7 +68,7 @@ class Rows:
 ORDERS = Table(Order, (
     "id", "user_id", "instrument_id", "client_order_id", "side", "type", "tif", "stp", "price", "stop_price",
     "qty", "quote_qty", "remaining", "filled", "quote_filled", "status", "reason", "seq", "triggered",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "order_list_id", "trailing_delta", "trail_peak", "trigger_price", "triggered_at",
 ))  # fmt: skip
 ORDER_UPDATE_COLUMNS = (
     "remaining",
@@ -79,7 +79,13 @@ ORDER_UPDATE_COLUMNS = (
     "seq",
     "triggered",
     "updated_at",
+    "trail_peak",
+    "trigger_price",
+    "triggered_at",
 )
+ORDER_LISTS = Table(OrderList, ("id", "user_id", "instrument_id", "client_list_id", "status", "created_at",
+                                "updated_at"), conflict=("id",), update=("status", "updated_at"))  # fmt: skip
+"""OCO lists, upserted (a new list, or a status change), before the orders that point to them."""
 TRADES = Table(Trade, (
     "id", "instrument_id", "seq", "price", "qty", "quote_qty", "taker_side", "taker_order_id",
     "maker_order_id", "taker_id", "maker_id", "taker_fee", "maker_fee", "created_at",

@@ -57,13 +57,19 @@ class OrderRecord:
     triggered: bool
     created_at: datetime | None  # None after recovery until a reply needs it (see `times`)
     updated_at: datetime | None
+    order_list_id: int | None = None
+    trailing_delta: int | None = None
+    trail_peak: Decimal | None = None
+    trigger_price: Decimal | None = None  # a trailing stop's current trigger price (or where it triggered)
+    triggered_at: datetime | None = None
 
     @classmethod
     def from_model(cls, o: Order, symbol: str) -> "OrderRecord":
         return cls(
             o.id, o.user_id, o.instrument_id, symbol, o.client_order_id, o.side, o.type, o.tif, o.stp, o.price,
             o.stop_price, o.qty, o.quote_qty, o.remaining, o.filled, o.quote_filled, o.status, o.reason, o.seq,
-            o.triggered, o.created_at, o.updated_at,
+            o.triggered, o.created_at, o.updated_at, o.order_list_id, o.trailing_delta, o.trail_peak,
+            o.trigger_price, o.triggered_at,
         )  # fmt: skip
 
     def to_model(self) -> Order:
@@ -73,6 +79,8 @@ class OrderRecord:
             qty=self.qty, quote_qty=self.quote_qty, remaining=self.remaining, filled=self.filled,
             quote_filled=self.quote_filled, status=self.status, reason=self.reason, seq=self.seq,
             triggered=self.triggered, created_at=self.created_at, updated_at=self.updated_at,
+            order_list_id=self.order_list_id, trailing_delta=self.trailing_delta, trail_peak=self.trail_peak,
+            trigger_price=self.trigger_price, triggered_at=self.triggered_at,
         )  # fmt: skip
 
     def row(self) -> tuple[Any, ...]:
@@ -81,13 +89,14 @@ class OrderRecord:
             self.id, self.user_id, self.instrument_id, self.client_order_id, self.side, self.type, self.tif,
             self.stp, self.price, self.stop_price, self.qty, self.quote_qty, self.remaining, self.filled,
             self.quote_filled, self.status, self.reason, self.seq, self.triggered, self.created_at,
-            self.updated_at,
+            self.updated_at, self.order_list_id, self.trailing_delta, self.trail_peak, self.trigger_price,
+            self.triggered_at,
         )  # fmt: skip
 
     def update_row(self) -> tuple[Any, ...]:
         """(id, *ORDER_UPDATE_COLUMNS) of engine.worker.persistence."""
         return (self.id, self.remaining, self.filled, self.quote_filled, self.status, self.reason, self.seq,
-                self.triggered, self.updated_at)  # fmt: skip
+                self.triggered, self.updated_at, self.trail_peak, self.trigger_price, self.triggered_at)  # fmt: skip
 
     def as_reply(self, fills: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         if self.created_at is None:  # recovered without its times (engine/worker/recovery.py)
@@ -120,6 +129,11 @@ def order_reply(
         "reason": o.reason,
         "created_at": o.created_at.isoformat(),
         "updated_at": o.updated_at.isoformat(),
+        "order_list_id": o.order_list_id,
+        "trailing_delta": o.trailing_delta,
+        "trigger_price": plain_decimal(o.trigger_price),
+        "triggered": o.triggered,
+        "triggered_at": o.triggered_at.isoformat() if o.triggered_at is not None else None,
         "fills": fills,
     }
 
@@ -196,4 +210,25 @@ class Batch:
     positions: set[tuple[int, int]] = field(default_factory=set)
     symbols: set[str] = field(default_factory=set)
     statuses: dict[str, str] = field(default_factory=dict)
+    lists: dict[int, "ListRecord"] = field(default_factory=dict)  # OCO lists placed or changed
     events: list[Any] = field(default_factory=list)  # the core events, in order, for market data
+
+
+@dataclass(slots=True)
+class ListRecord:
+    """An OCO order list as the worker knows it; becomes an `OrderList` row (engine.worker.oco)."""
+
+    id: int
+    user_id: int
+    instrument_id: int
+    symbol: str
+    client_list_id: str
+    status: str
+    leg_ids: tuple[int, int]  # (LIMIT_MAKER, STOP_LOSS_LIMIT)
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    def row(self) -> tuple[Any, ...]:
+        """The list as a row of engine.worker.persistence.ORDER_LISTS (an upsert)."""
+        return (self.id, self.user_id, self.instrument_id, self.client_list_id, self.status, self.created_at,
+                self.updated_at)  # fmt: skip

@@ -17,6 +17,7 @@ from accounts.models import Asset, Balance, User
 from accounts.money import from_atoms, to_atoms
 from engine.core import STP, Exchange, InstrumentSpec, OrderType, Side, TimeInForce
 from engine.models import SymbolState
+from engine.worker import oco
 from engine.worker.positions import PositionState
 from engine.worker.records import Market, OrderRecord
 from engine.worker.state import WorkerState
@@ -72,9 +73,10 @@ def exchange_load(
     return exchange, markets, records, fees.id
 
 
-_MONEY = ("price", "stop_price", "qty", "quote_qty", "remaining", "filled", "quote_filled")
+_MONEY = ("price", "stop_price", "qty", "quote_qty", "remaining", "filled", "quote_filled", "trail_peak",
+          "trigger_price")  # fmt: skip
 _PLAIN = ("id", "user_id", "instrument_id", "client_order_id", "side", "type", "tif", "stp", "status", "reason",
-          "seq", "triggered")  # fmt: skip
+          "seq", "triggered", "triggered_at", "order_list_id", "trailing_delta")  # fmt: skip
 _SIDES = {s.value: s for s in Side}
 _TYPES = {t.value: t for t in OrderType}
 _TIFS = {t.value: t for t in TimeInForce}
@@ -95,8 +97,9 @@ def _restore_orders(exchange: Exchange, markets: dict[int, Market]) -> dict[int,
         .values_list(*_PLAIN, *(Cast(f, BigIntegerField()) for f in _MONEY))
     )
     records: dict[int, OrderRecord] = {}
-    for (oid, user_id, instrument_id, coid, side, type_, tif, stp, status, reason, seq, triggered,
-         price, stop_price, qty, quote_qty, remaining, filled, quote_filled) in rows.iterator(5000):  # fmt: skip
+    for (oid, user_id, instrument_id, coid, side, type_, tif, stp, status, reason, seq, triggered, triggered_at,
+         list_id, trailing_delta, price, stop_price, qty, quote_qty, remaining, filled, quote_filled, peak,
+         trigger) in rows.iterator(5000):  # fmt: skip
         market = markets[instrument_id]
         tick, lot = steps[instrument_id]
         if price % tick or qty % lot or remaining % lot or filled % lot or (stop_price or 0) % tick:
@@ -105,14 +108,16 @@ def _restore_orders(exchange: Exchange, markets: dict[int, Market]) -> dict[int,
             order_id=oid, owner=user_id, symbol=market.symbol, side=_SIDES[side], type=_TYPES[type_],
             qty=qty // lot, filled=filled // lot, remaining=remaining // lot, price=price // tick, priority=seq,
             stop_price=None if stop_price is None else stop_price // tick, tif=_TIFS[tif], stp=_STPS[stp],
-            triggered=triggered,
+            triggered=triggered, trailing_delta=trailing_delta, trail_peak=oco.peak_ticks(peak, tick),
         )  # fmt: skip
         records[oid] = OrderRecord(
             oid, user_id, instrument_id, market.symbol, coid, side, type_, tif, stp, from_atoms(price),
             None if stop_price is None else from_atoms(stop_price), from_atoms(qty),
             None if quote_qty is None else from_atoms(quote_qty), from_atoms(remaining), from_atoms(filled),
-            from_atoms(quote_filled), status, reason, seq, triggered, None, None,
+            from_atoms(quote_filled), status, reason, seq, triggered, None, None, list_id, trailing_delta,
+            oco.money(peak), oco.money(trigger), triggered_at,
         )  # fmt: skip
+    oco.links_restore(exchange, records)
     return records
 
 
@@ -133,6 +138,7 @@ def state_load() -> WorkerState:
         next_trade_id=(Trade.objects.aggregate(m=Max("id"))["m"] or 0) + 1,
         fee_user_id=fee_user_id,
     )
+    oco.lists_load(state)
     gc.collect()
     gc.freeze()  # the rebuilt books are long-lived: keep them out of every later GC pass (pauses)
     problems = exchange.check_invariants()

@@ -14,7 +14,7 @@ from accounts.money import from_atoms, to_atoms
 from engine.core import Exchange
 from engine.worker.commands import CommandRefused
 from engine.worker.positions import PositionState
-from engine.worker.records import Batch, Market, OrderRecord, order_reply
+from engine.worker.records import Batch, ListRecord, Market, OrderRecord, order_reply
 from trading.models import Order
 
 
@@ -52,6 +52,11 @@ class WorkerState:
     uncommitted_operations: dict[tuple[int, str, str], Any] = field(default_factory=dict, init=False)
     """(user id, asset, operation id) of ledger entries of batches not yet committed."""
     batch: Batch = field(init=False)
+    lists: dict[int, ListRecord] = field(default_factory=dict, init=False)
+    """Open OCO lists (EXECUTING) by id (engine.worker.oco)."""
+    list_client_ids: dict[tuple[int, str], ListRecord] = field(default_factory=dict, init=False)
+    """(user id, client list id) of every list this process placed or recovered (engine.worker.oco)."""
+    next_list_id: int = field(default=1, init=False)
     lookups: Lookups = field(default_factory=Lookups, init=False)
 
     def __post_init__(self) -> None:

@@ -78,17 +78,41 @@ def ledger_verify(*, engine_hash: str | None = None) -> LedgerReport:
 
 
 def _hold_problems() -> list[str]:
+    """Locked balances against open orders' holds. The two open legs of an OCO list share ONE hold
+    (both open means the list is live): the higher limit price x remaining for a BUY, remaining for a
+    SELL; a leg left alone after the list ended holds for itself."""
     expected: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     orders = Order.objects.filter(status__in=OPEN_STATUSES).select_related(
         "instrument__base", "instrument__quote"
     )
+    legs: dict[int, list[Order]] = defaultdict(list)
     for o in orders.only(
-        "user_id", "side", "price", "remaining", "instrument__base__code", "instrument__quote__code"
+        "user_id",
+        "side",
+        "price",
+        "remaining",
+        "order_list_id",
+        "instrument__base__code",
+        "instrument__quote__code",
     ):
-        if o.side == Side.BUY:
-            expected[(o.user_id, o.instrument.quote.code)] += (o.price or ZERO) * o.remaining
-        else:
-            expected[(o.user_id, o.instrument.base.code)] += o.remaining
+        if o.order_list_id is not None:
+            legs[o.order_list_id].append(o)
+            continue
+        _add_hold(expected, o, o.price)
+    for pair in legs.values():
+        top = max(o.price or ZERO for o in pair)
+        _add_hold(expected, pair[0], top if len(pair) == 2 else pair[0].price)
+    return _compare(expected)
+
+
+def _add_hold(expected: dict[tuple[int, str], Decimal], o: Order, price: Decimal | None) -> None:
+    if o.side == Side.BUY:
+        expected[(o.user_id, o.instrument.quote.code)] += (price or ZERO) * o.remaining
+    else:
+        expected[(o.user_id, o.instrument.base.code)] += o.remaining
+
+
+def _compare(expected: dict[tuple[int, str], Decimal]) -> list[str]:
     locked = {
         (b.user_id, b.asset.code): b.locked
         for b in Balance.objects.filter(locked__gt=0).select_related("asset")
