@@ -225,6 +225,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "trading.models.OrderStatus",
         "InstrumentStatusEnum": "trading.models.InstrumentStatus",
+        "OrderListStatusEnum": "trading.models.OrderListStatus",
+        "OcoLegTypeEnum": "trading.order_list_serializers.LEG_TYPES",
+        "TifEnum": "trading.models.TimeInForce",
     },
 }
 

@@ -203,6 +203,7 @@ class OrderListApi(APIView):
             tif=data.get("tif"),
             stp=data["stp"],
             client_order_id=data.get("client_order_id"),
+            trailing_delta=data.get("trailing_delta"),
         )
         code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
         return Response(OrderWithFillsOutputSerializer(result.order).data, status=code)

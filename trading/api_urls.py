@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from trading import api
+from trading import api, order_lists_api
 
 urlpatterns = [
     path("orders/", api.OrderListApi.as_view(), name="api-orders"),
@@ -11,6 +11,13 @@ urlpatterns = [
         "orders/by-client-id/<str:client_order_id>/",
         api.OrderByClientIdApi.as_view(),
         name="api-order-by-client-id",
+    ),
+    path("order-lists/oco/", order_lists_api.OcoPlaceApi.as_view(), name="api-order-list-oco"),
+    path("order-lists/", order_lists_api.OrderListListApi.as_view(), name="api-order-lists"),
+    path(
+        "order-lists/<int:order_list_id>/",
+        order_lists_api.OrderListDetailApi.as_view(),
+        name="api-order-list",
     ),
     path("trades/", api.TradeListApi.as_view(), name="api-trades"),
     path("positions/", api.PositionListApi.as_view(), name="api-positions"),

@@ -35,6 +35,8 @@ FILTER_MIN_NOTIONAL = "FILTER_MIN_NOTIONAL"
 WORKER_INSTRUMENT_HALTED = "WORKER_INSTRUMENT_HALTED"
 WORKER_CANCEL_ONLY = "WORKER_CANCEL_ONLY"
 MATCHING_BAD_AMEND = "MATCHING_BAD_AMEND"
+FILTER_TRAILING_DELTA = "FILTER_TRAILING_DELTA"
+MAX_TRAILING_DELTA = 2000
 
 _STATUS_REASONS = {
     InstrumentStatus.HALTED: (WORKER_INSTRUMENT_HALTED, "is halted"),
@@ -50,17 +52,21 @@ def order_shape_check(
     price: Decimal | None,
     stop_price: Decimal | None,
     tif: str | None,
+    trailing_delta: int | None = None,
 ) -> None:
     """Refuses a field the order type needs but lacks, or has but must not have.
 
-    LIMIT-like types need `price` and `qty`; stop types also `stop_price`; MARKET takes exactly one
-    of `qty` / `quote_qty` and no price. `tif` is not accepted for MARKET or LIMIT_MAKER.
+    LIMIT-like types need `price` and `qty`; stop types also `stop_price` (a trailing STOP_LOSS_LIMIT:
+    `trailing_delta` instead, 1 to 2000 basis points, else -1013 FILTER_TRAILING_DELTA); MARKET takes
+    exactly one of `qty` / `quote_qty` and no price. `tif` is not accepted for MARKET or LIMIT_MAKER.
     """
     if type in PRICED_TYPES and price is None:
         raise _missing("price", f"{type} orders need a price.")
     if type == OrderType.MARKET and price is not None:
         raise _not_required("price", "MARKET orders take no price.")
-    if type in STOP_TYPES and stop_price is None:
+    if trailing_delta is not None:
+        trailing_delta_check(type=type, stop_price=stop_price, trailing_delta=trailing_delta)
+    elif type in STOP_TYPES and stop_price is None:
         raise _missing("stop_price", f"{type} orders need a stop_price.")
     if type not in STOP_TYPES and stop_price is not None:
         raise _not_required("stop_price", f"{type} orders take no stop_price.")
@@ -76,6 +82,25 @@ def order_shape_check(
             raise _missing("qty", f"{type} orders need a qty.")
     if tif is not None and type in NO_TIF_TYPES:
         raise _not_required("tif", f"{type} orders take no tif.")
+
+
+def trailing_delta_check(
+    *, type: str, stop_price: Decimal | None, trailing_delta: int, field: str = ""
+) -> None:
+    """A trailing stop: a STOP_LOSS_LIMIT with `trailing_delta` in 1..2000 basis points and no
+    stop_price (its trigger follows the market). `field` prefixes the field names (an OCO leg's)."""
+    if type != OrderType.STOP_LOSS_LIMIT:
+        raise _not_required(f"{field}trailing_delta", f"{type} orders take no trailing_delta.")
+    if stop_price is not None:
+        raise _not_required(
+            f"{field}stop_price", "A trailing stop takes no stop_price: its trigger follows the market."
+        )
+    if not 1 <= trailing_delta <= MAX_TRAILING_DELTA:
+        raise _filter(
+            FILTER_TRAILING_DELTA,
+            f"{field}trailing_delta",
+            f"trailing_delta {trailing_delta} is not 1 to {MAX_TRAILING_DELTA} basis points",
+        )
 
 
 def instrument_status_check(instrument: Instrument) -> None:

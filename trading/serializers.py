@@ -85,6 +85,12 @@ class OrderPlaceInputSerializer(StrictSerializer):
         help_text="Your id for the order, unique per account; sending it again returns the original order. "
         "Generated (uuid4 hex) when absent.",
     )
+    trailing_delta = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="STOP_LOSS_LIMIT only, instead of stop_price: a trailing stop, 1 to 2000 basis points "
+        "behind the best trade price since it was placed (else -1013 FILTER_TRAILING_DELTA).",
+    )
 
 
 @extend_schema_serializer(component_name="OrderAmend")
@@ -152,6 +158,15 @@ class OrderOutputSerializer(OutputSerializer):
     reason = serializers.CharField(help_text="Why REJECTED or EXPIRED (docs/api.md, Reasons); else empty.")
     created_at = TimeOutField()
     updated_at = TimeOutField()
+    order_list_id = serializers.IntegerField(allow_null=True, help_text="The OCO list of this order (a leg).")
+    trailing_delta = serializers.IntegerField(allow_null=True, help_text="A trailing stop's basis points.")
+    trigger_price = AmountOutField(
+        allow_null=True,
+        help_text="A stop's trigger price: its stop_price, or a trailing stop's current one (null before "
+        "the symbol's first trade); once triggered, the price it triggered at.",
+    )
+    triggered = serializers.BooleanField(help_text="A stop order that has triggered (and entered the book).")
+    triggered_at = TimeOutField(allow_null=True, help_text="When the stop triggered.")
 
 
 @extend_schema_serializer(component_name="OrderWithFills")

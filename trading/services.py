@@ -68,6 +68,7 @@ def order_place(
     tif: str | None = None,
     stp: str = SelfTradePrevention.NONE.value,
     client_order_id: str | None = None,
+    trailing_delta: int | None = None,
 ) -> PlacedOrder:
     """Places an order through the engine; returns it with the fills it made.
 
@@ -85,7 +86,13 @@ def order_place(
     try:
         instrument = instrument_get(symbol=symbol)
         order_shape_check(
-            type=order_type, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price, tif=tif
+            type=order_type,
+            qty=qty,
+            quote_qty=quote_qty,
+            price=price,
+            stop_price=stop_price,
+            tif=tif,
+            trailing_delta=trailing_delta,
         )
         instrument_status_check(instrument)
         order_filters_check(instrument, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price)
@@ -109,6 +116,8 @@ def order_place(
         "client_order_id": client_order_id,
         "client_order_id_generated": generated,
     }
+    if trailing_delta is not None:
+        command["trailing_delta"] = trailing_delta
     reply = engine_send(
         command,
         unknown_msg="Order status unknown: the engine did not answer in time. Look the order up by "
