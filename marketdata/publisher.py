@@ -45,6 +45,7 @@ from marketdata import store
 from marketdata.books import checksum, levels_format
 from marketdata.candles import datetime_to_ms
 from marketdata.models import StreamSeq
+from marketdata.order_fields import stop_and_list_fields
 from marketdata.protocol import (
     BALANCES,
     BATCH_MESSAGE_TYPE,
@@ -396,4 +397,12 @@ def _report(
         "fee_asset": last["fee_asset"] if last else None,
         "fills": fills,
         "time": now_ms,
+        **stop_and_list_fields(record, _list_status(state, batch, record.order_list_id)),
     }
+
+
+def _list_status(state: WorkerState, batch: Batch, list_id: int | None) -> str | None:
+    if list_id is None:
+        return None
+    lst = batch.lists.get(list_id) or state.lists.get(list_id)
+    return None if lst is None else lst.status

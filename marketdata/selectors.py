@@ -25,6 +25,7 @@ from marketdata import store
 from marketdata.books import DepthSnapshot, levels_format
 from marketdata.candles import Candle, candles_query, datetime_to_ms, ms_to_datetime, trade_aggregates
 from marketdata.models import StreamSeq
+from marketdata.order_fields import stop_and_list_fields
 from marketdata.protocol import INTERVALS, SNAPSHOT_LEVELS
 from marketdata.stats import ticker_window_start, ticker_wire
 from quantx_site.errors import ApiError, ErrorCode
@@ -260,6 +261,7 @@ def order_wire(order: Order, symbol: str) -> dict[str, Any]:
         "remaining": plain_decimal(order.remaining),
         "reason": order.reason,
         "time": datetime_to_ms(order.updated_at),
+        **stop_and_list_fields(order, order.order_list.status if order.order_list_id else None),
     }
 
 
@@ -272,7 +274,9 @@ def open_orders_snapshot(*, user: User) -> tuple[int, list[dict[str, Any]]]:
     """The user's open orders (waiting stops included) and the `orders` seq they include."""
     seq = _stream_seqs(user)[0]  # read first: the rows below are at least that new
     orders = (
-        Order.objects.filter(user=user, status__in=OPEN_STATUSES).select_related("instrument").order_by("id")
+        Order.objects.filter(user=user, status__in=OPEN_STATUSES)
+        .select_related("instrument", "order_list")
+        .order_by("id")
     )
     return seq, [order_wire(o, o.instrument.symbol) for o in orders]
 
