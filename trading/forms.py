@@ -48,6 +48,7 @@ FIELD_LABELS = {
     "type": "Order type",
     "symbol": "Market",
     "client_order_id": "Order id",
+    "trailing_delta": "Trailing delta",
 }
 STATUS_CHOICES = [("", "Any status")] + [(s, s.replace("_", " ").capitalize()) for s in STATUS_FILTERS]
 
@@ -97,6 +98,12 @@ def error_words(exc: ApiError, *, instrument: Instrument | None = None, side: st
         "MATCHING_BAD_AMEND": "The new amount must be smaller than the amount still open: an amend can only reduce "
         "an order.",
         "FILTER_BAD_PARAMS": "These fields do not fit together for this order type.",
+        "FILTER_TRAILING_DELTA": "The trailing delta must be a whole number of basis points from 1 to 2000 "
+        "(100 = 1%).",
+        "FILTER_OCO_PRICES": "For a sell the take-profit price must be above the stop price; for a buy, below.",
+        "MATCHING_OCO_OTHER_LEG": "The other order of its OCO list filled, triggered or ended.",
+        "MATCHING_ORDER_LIST_CLOSED": "This order list has already ended.",
+        "WORKER_DUPLICATE_CLIENT_ORDER_ID": "One of these order ids was used before.",
         "WORKER_INSTRUMENT_HALTED": "Trading is halted: no new orders are accepted right now.",
         "WORKER_CANCEL_ONLY": "This market accepts cancels only right now.",
         "FAUCET_MAX_PER_CALL": f"{exc.msg.removeprefix('amount: ')}",
@@ -179,6 +186,7 @@ class OrderForm(ApiErrorsMixin, forms.Form):
     side = forms.ChoiceField(choices=Side.choices, initial=Side.BUY, widget=forms.RadioSelect)
     type = forms.ChoiceField(choices=ORDER_TYPES, initial=OrderType.LIMIT, label="Order type")
     stop_price = forms.CharField(required=False, label="Stop price")
+    trailing_delta = forms.CharField(required=False, label="Trailing delta (basis points)")
     price = forms.CharField(required=False, label="Price")
     qty = forms.CharField(required=False, label="Amount")
     quote_qty = forms.CharField(required=False, label="Total (market orders)")
@@ -194,6 +202,7 @@ class OrderForm(ApiErrorsMixin, forms.Form):
         for name in ("price", "stop_price", "qty", "quote_qty"):
             widget = self.fields[name].widget
             widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.fields["trailing_delta"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -205,7 +214,7 @@ class OrderForm(ApiErrorsMixin, forms.Form):
             "side": data.get("side"),
             "type": order_type,
         }
-        for name in ("price", "stop_price", "qty", "quote_qty", "client_order_id"):
+        for name in ("price", "stop_price", "qty", "quote_qty", "client_order_id", "trailing_delta"):
             value = (data.get(name) or "").strip()
             if value:
                 payload[name] = value

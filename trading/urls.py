@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trading import page_actions, views
+from trading import oco_pages, page_actions, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,7 +8,9 @@ urlpatterns = [
     path("markets/<str:symbol>/order/", views.order_place, name="order-place"),
     path("markets/<str:symbol>/cancel-all/", page_actions.order_cancel_all, name="order-cancel-all"),
     path("markets/<str:symbol>/favourite/", page_actions.favourite, name="favourite"),
+    path("markets/<str:symbol>/oco/", oco_pages.order_list_place, name="order-list-place"),
     path("orders/", views.order_history, name="orders"),
+    path("order-lists/<int:order_list_id>/cancel/", oco_pages.order_list_cancel, name="order-list-cancel"),
     path("orders/<int:order_id>/cancel/", views.order_cancel, name="order-cancel"),
     path("orders/<int:order_id>/amend/", views.order_amend, name="order-amend"),
     path("fills/", views.fill_history, name="fills"),

@@ -28,7 +28,7 @@ from marketdata import selectors as market
 from marketdata.candles import ms_to_datetime
 from marketdata.protocol import INTERVALS
 from quantx_site.errors import ApiError
-from trading import selectors, services
+from trading import order_lists, selectors, services
 from trading.api import OrderPlaceThrottle
 from trading.forms import (
     AmendForm,
@@ -185,6 +185,9 @@ def _trade_page(
     }
     if user.is_authenticated:
         context.update(trader_panels(user=user, instrument=instrument))  # type: ignore[arg-type]
+        from trading.oco_pages import OcoForm  # (it builds on this module's views)
+
+        context["oco_form"] = OcoForm(symbol=instrument.symbol)
     return render(request, "trading/trade.html", context, status=status)
 
 
@@ -232,6 +235,7 @@ def order_place(request: HttpRequest, symbol: str) -> HttpResponse:
                 tif=order.get("tif"),
                 stp=order["stp"],
                 client_order_id=order.get("client_order_id"),
+                trailing_delta=order.get("trailing_delta"),
             )
         except ApiError as exc:
             form.add_refusal(exc)
@@ -333,6 +337,7 @@ def order_history(request: HttpRequest) -> HttpResponse:
         "older": older,
         "notes": _notes(request),
         "tab": "orders",
+        "order_lists": order_lists.order_list_list(user=request.user)[:20],  # type: ignore[arg-type]
     }
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "trading/orders.html", context, status=status)

@@ -31,6 +31,7 @@
   function layout() {
     var type = field("type").value;
     show("stop_price", !!STOP_TYPES[type]);
+    show("trailing_delta", type === "STOP_LOSS_LIMIT");
     show("price", type !== "MARKET");
     show("quote_qty", type === "MARKET");
     show("tif", type !== "MARKET" && type !== "LIMIT_MAKER");
