@@ -29,7 +29,7 @@ def test_a_sell_list_placed_from_the_trading_page(page, funded):
     response = page.post(OCO, oco(), follow=True)
     assert response.redirect_chain == [(TRADE, 302)]
     lst = OrderList.objects.get()
-    assert "OCO list #%d placed" % lst.id in response.content.decode()
+    assert f"OCO list #{lst.id} placed" in response.content.decode()
     legs = {o.type: o for o in Order.objects.filter(order_list=lst)}
     assert (legs["LIMIT_MAKER"].price, legs["STOP_LOSS_LIMIT"].stop_price) == (120, 90)
 
