@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from accounts.admin import ReadOnlyAdmin
 from quantx_site.errors import ApiError
-from trading.models import OPEN_STATUSES, Instrument, InstrumentStatus, Order, Position, Trade
+from trading.models import OPEN_STATUSES, Instrument, InstrumentStatus, Order, OrderList, Position, Trade
 from trading.staff import StaffActionRefused, instrument_reload, instrument_set_status, order_force_cancel
 
 ENGINE_ERRORS = (StaffActionRefused, ApiError)  # ApiError: the engine did not answer (engine_send)
@@ -101,3 +101,14 @@ class PositionAdmin(ReadOnlyAdmin):
     list_filter = ("instrument",)
     search_fields = ("user__username",)
     list_select_related = ("user", "instrument")
+
+
+@admin.register(OrderList)
+class OrderListAdmin(ReadOnlyAdmin):
+    """OCO lists (read-only; force-cancel one of its legs to cancel a list)."""
+
+    list_display = ("id", "created_at", "user", "instrument", "client_list_id", "status", "updated_at")
+    list_filter = ("status", "instrument")
+    search_fields = ("=id", "client_list_id", "user__username")
+    list_select_related = ("user", "instrument")
+    date_hierarchy = "created_at"
