@@ -43,6 +43,8 @@ engine_orders = st.fixed_dictionaries(
      "quote_qty": amounts, "remaining": amount, "filled": amount,
      "quote_filled": amount, "status": st.sampled_from(["NEW", "FILLED", "CANCELED"]),
      "reason": st.sampled_from(["", "MATCHING_NO_LIQUIDITY"]), "created_at": times, "updated_at": times,
+     "order_list_id": st.none() | st.integers(1, 2**63 - 1), "trailing_delta": st.none() | st.integers(1, 2000),
+     "trigger_price": amounts, "triggered": st.booleans(), "triggered_at": st.none() | times,
      "fills": fills}
 )  # fmt: skip
 
