@@ -318,6 +318,11 @@ def order_outcome_words(order: Any, *, instrument: Instrument, duplicate: bool =
         }.get(get("reason") or "", "its time in force ran out")
         done = f"filled {plain_decimal(filled)} {base}{avg}, the rest" if filled else "nothing filled: it"
         return "warning", f"{what}: {done} expired because {why}."
+    if get("trailing_delta"):
+        return "success", (
+            f"{what} placed: trails the market by {get('trailing_delta')} basis points, then "
+            f"{plain_decimal(amount('qty'))} {base} at {plain_decimal(amount('price'))} {quote}."
+        )
     if get("stop_price") is not None:
         return "success", (
             f"{what} placed: waits for the stop price {plain_decimal(amount('stop_price'))} {quote}, "

@@ -52,7 +52,11 @@ def test_a_trailing_stop_order_from_the_main_form(page, funded):
             "tif": "GTC", "client_order_id": "", "next": TRADE}  # fmt: skip
     response = page.post(reverse("order-place", args=["BTC-USD"]), form, follow=True)
     assert response.redirect_chain == [(TRADE, 302)]
-    assert Order.objects.get().trailing_delta == 200
+    order = Order.objects.get()
+    assert order.trailing_delta == 200
+    assert f"Sell stop-loss limit order #{order.id} placed: trails the market by 200 basis points" in (
+        response.content.decode()
+    )
 
 
 def test_a_bad_trailing_delta_is_refused_in_words(page, funded):
