@@ -214,3 +214,23 @@ def test_a_trailing_stop_order_is_placed_and_shows_its_fields(api, funded):
         None,
     )
     assert api.get(reverse("api-order", args=[order["id"]])).json()["trailing_delta"] == 250
+
+
+def test_lists_are_paginated_newest_first_and_filtered(api, funded):
+    ids = [
+        api.post(URL, sell_oco(client_list_id=f"l{i}", qty="0.1"), format="json").json()["id"]
+        for i in range(3)
+    ]
+    api.delete(reverse("api-order-list", args=[ids[0]]))
+    first = api.get(LISTS, {"limit": 2}).json()
+    assert [lst["id"] for lst in first["results"]] == [ids[2], ids[1]]
+    second = api.get(first["next"]).json()
+    assert [lst["id"] for lst in second["results"]] == [ids[0]] and second["next"] is None
+    assert [lst["id"] for lst in api.get(LISTS, {"status": "closed"}).json()["results"]] == [ids[0]]
+    assert [lst["id"] for lst in api.get(LISTS, {"status": "EXECUTING"}).json()["results"]] == [
+        ids[2],
+        ids[1],
+    ]
+    assert api.get(LISTS, {"symbol": "DOGE-USD"}).json()["code"] == -1121
+    assert api.get(LISTS, {"sort": "id"}).json()["code"] == -1104
+    assert api.get(LISTS, {"cursor": "nonsense"}).json()["code"] == -1100
