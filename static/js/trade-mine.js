@@ -66,7 +66,9 @@
     $("[data-field=side]", row).className = o.side === "BUY" ? "up" : "down";
     set("type", TYPE_NAMES[o.type] || o.type);
     set("price", o.price === null ? "" : dec.fmt(o.price, pdp));
-    set("stop_price", o.stop_price === null ? "" : dec.fmt(o.stop_price, pdp));
+    // a trailing stop has no stop price: its current trigger price stands in (null before a trade)
+    var stop = o.stop_price != null ? o.stop_price : o.trailing_delta ? o.trigger_price : null;
+    set("stop_price", stop == null ? "" : dec.fmt(stop, pdp));
     set("qty", o.qty === null ? "" : dec.fmt(o.qty, qdp));
     set("filled", dec.fmt(o.filled, qdp));
     set("remaining", dec.fmt(o.remaining, qdp));
@@ -275,7 +277,8 @@
 
   // ================================================================== cancel, cancel all, amend, faucet
   function order(o) {
-    return { order_id: o.id, symbol: o.symbol, side: o.side, type: o.type, price: o.price, stop_price: o.stop_price, qty: o.qty,
+    return { order_id: o.id, symbol: o.symbol, side: o.side, type: o.type, price: o.price, stop_price: o.stop_price,
+             trailing_delta: o.trailing_delta, trigger_price: o.trigger_price, qty: o.qty,
              quote_qty: o.quote_qty, filled: o.filled, remaining: o.remaining, status: o.status, time: Date.now() };
   }
   function enhance(root, selector, notesId) {
