@@ -38,6 +38,7 @@ OP_ADJUST: Final = "adjust"
 OP_SET_STATUS: Final = "set_status"
 OP_RELOAD_INSTRUMENT: Final = "reload_instrument"
 OP_STATE: Final = "state"
+OP_TEST_PLACE: Final = "test_place"  # a place that changes nothing (engine.worker.whatif)
 OPS: Final = frozenset(
     {
         OP_PLACE,
@@ -50,6 +51,7 @@ OPS: Final = frozenset(
         OP_SET_STATUS,
         OP_RELOAD_INSTRUMENT,
         OP_STATE,
+        OP_TEST_PLACE,
     }
 )
 
