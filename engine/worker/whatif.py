@@ -25,7 +25,7 @@ def test_place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     """`{"ok": true, "duplicate": false, "estimate": ESTIMATE}`, or a duplicate's reply as `place`
     gives it (`{"ok": true, "order": ORDER, "duplicate": true}`), or the refusal `place` would give.
     `client_order_id` is optional here (without it nothing is looked up)."""
-    from engine.worker.handlers import _refusal_words
+    from engine.worker.handlers import _refusal_words  # deferred: handlers imports this module
 
     user_id = get_int(cmd, "user_id")
     assert user_id is not None
