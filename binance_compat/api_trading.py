@@ -14,13 +14,15 @@ from accounts.models import ApiKeyScope
 from accounts.selectors import balance_list
 from binance_compat import encode, services
 from binance_compat import selectors as facade
-from binance_compat.base import SIGNED, USER_STREAM, BinanceApi
+from binance_compat.base import SIGNED, USER_STREAM, BinanceApi, form_body
 from binance_compat.encode import STP_MODES
+from binance_compat.params import parse_pairs
 from binance_compat.symbols import instrument_for, symbol_map
 from quantx_site.errors import ApiError, ErrorCode
 from trading import services as trading
 from trading.models import OrderType, Side, TimeInForce
 from trading.serializers import CLIENT_ORDER_ID
+from trading.whatif import order_test
 
 RESPONSE_TYPES = ("ACK", "RESULT", "FULL")
 _ENCODERS = {"ACK": encode.order_ack, "RESULT": encode.order_result, "FULL": encode.order_full}
@@ -119,17 +121,31 @@ class OrderApi(SignedApi):
 
 
 class OrderTestApi(SignedApi):
-    """Validates a new order as POST order would, without sending it: nothing changes."""
+    """Tests a new order as POST order would place it, changing nothing: every check of a place,
+    the engine's included (funds, instrument status, LIMIT_MAKER / stop rejections), through the
+    same service as /api/v1/orders/test/ (trading.whatif). `{}`, or with computeCommissionRates=true
+    the instrument's commission rates (weight 20 then, 1 otherwise, as Binance counts it). Not
+    counted as an order (Binance's order count ignores test orders too)."""
+
+    def weight_of(self, request: Request) -> int:
+        try:
+            pairs = parse_pairs(request._request.META.get("QUERY_STRING", ""), form_body(request._request))
+        except ApiError:
+            return 1  # refused right after, when the parameters are read
+        return 20 if pairs.get("computeCommissionRates") == "true" else 1
 
     def post(self, request: Request) -> Response:
-        self.params.choice("computeCommissionRates", ("true", "false"))
+        rates = self.params.choice("computeCommissionRates", ("true", "false")) == "true"
         order_input = _OrderInput(self)
-        services.order_test(
-            instrument=order_input.instrument, order_type=order_input.type, qty=order_input.qty,
-            quote_qty=order_input.quote_qty, price=order_input.price, stop_price=order_input.stop_price,
-            tif=order_input.tif,
+        result = order_test(
+            user=self.account, symbol=order_input.instrument.symbol, side=order_input.side or "",
+            order_type=order_input.type, qty=order_input.qty, quote_qty=order_input.quote_qty,
+            price=order_input.price, stop_price=order_input.stop_price, tif=order_input.tif, stp=order_input.stp,
+            client_order_id=order_input.client_order_id,
         )  # fmt: skip
-        return Response({})
+        if result.duplicate is not None:  # as a place would answer it
+            raise ApiError(ErrorCode.NEW_ORDER_REJECTED, "Duplicate order sent.", reason="DUPLICATE_ORDER")
+        return Response(encode.commission_rates(order_input.instrument) if rates else {})
 
 
 class OpenOrdersApi(SignedApi):

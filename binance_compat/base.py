@@ -57,7 +57,7 @@ class BinanceApi(APIView):
         self.ident = BaseThrottle().get_ident(request)
         self.used_weight = weight_take(self.ident, self.weight_of(request))
         query = request._request.META.get("QUERY_STRING", "")
-        body = _form_body(request._request)
+        body = form_body(request._request)
         self.params = Params(parse_pairs(query, body))
         header = request._request.headers.get(HEADER_KEY)
         if self.security == SIGNED:
@@ -120,7 +120,7 @@ class BinanceApi(APIView):
         return response
 
 
-def _form_body(request: HttpRequest) -> str:
+def form_body(request: HttpRequest) -> str:
     """The form body as text; a body of another type is refused (Binance takes forms only)."""
     try:
         raw = request.body

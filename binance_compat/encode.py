@@ -302,3 +302,18 @@ def book_ticker(t: Mapping[str, Any]) -> dict[str, Any]:
 
 def price_ticker(t: Mapping[str, Any]) -> dict[str, Any]:
     return {"symbol": binance_symbol(t["symbol"]), "price": d8(t["last"])}
+
+
+def commission_rates(instrument: Instrument) -> dict[str, Any]:
+    """order/test with computeCommissionRates=true: the instrument's rates (no tax, no discount asset)."""
+    standard = {"maker": d8(instrument.maker_fee), "taker": d8(instrument.taker_fee)}
+    return {
+        "standardCommissionForOrder": standard,
+        "taxCommissionForOrder": {"maker": ZERO, "taker": ZERO},
+        "discount": {
+            "enabledForAccount": False,
+            "enabledForSymbol": False,
+            "discountAsset": "",
+            "discount": ZERO,
+        },
+    }

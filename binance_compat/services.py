@@ -6,14 +6,11 @@ A key is 64 random hex characters: it opens the owner's order and balance events
 """
 
 import secrets
-from decimal import Decimal
 
 from django.core.cache import cache
 
 from accounts.models import User
 from quantx_site.errors import ApiError, ErrorCode
-from trading.filters import instrument_status_check, order_filters_check, order_shape_check
-from trading.models import Instrument
 
 LISTEN_KEY_TTL_SECONDS = 60 * 60
 LISTEN_KEY_LENGTH = 64
@@ -61,16 +58,3 @@ def listen_key_user_id(listen_key: str) -> int | None:
 def _owned(user: User, listen_key: str) -> None:
     if listen_key_user_id(listen_key) != user.pk:
         raise ApiError(ErrorCode.NOT_FOUND, "This listenKey does not exist.", reason="LISTEN_KEY_UNKNOWN")
-
-
-def order_test(
-    *, instrument: Instrument, order_type: str, qty: Decimal | None, quote_qty: Decimal | None,
-    price: Decimal | None, stop_price: Decimal | None, tif: str | None,
-) -> None:  # fmt: skip
-    """POST order/test: the checks trading.services.order_place runs before it sends an order
-    (shape, instrument status, filters: trading.filters), and nothing else. Sends nothing."""
-    order_shape_check(
-        type=order_type, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price, tif=tif
-    )
-    instrument_status_check(instrument)
-    order_filters_check(instrument, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price)

@@ -192,6 +192,7 @@ REST_FRAMEWORK = {
         "register": env_str("QX_THROTTLE_REGISTER", "10/hour"),
         "api_key_create": env_str("QX_THROTTLE_API_KEY_CREATE", "10/hour"),
         "order_place": env_str("QX_THROTTLE_ORDER_PLACE", "6000/min"),
+        "order_test": env_str("QX_THROTTLE_ORDER_TEST", "6000/min"),  # test orders (what-if), own counter
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "STRICT_JSON": True,

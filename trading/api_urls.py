@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from trading import api, order_lists_api
+from trading import api, order_lists_api, whatif_api
 
 urlpatterns = [
     path("orders/", api.OrderListApi.as_view(), name="api-orders"),
+    path("orders/test/", whatif_api.OrderTestApi.as_view(), name="api-order-test"),
     path("orders/<int:order_id>/", api.OrderDetailApi.as_view(), name="api-order"),
     path(
         "orders/by-client-id/<str:client_order_id>/",

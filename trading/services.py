@@ -27,7 +27,14 @@ from trading.filters import (
     order_filters_check,
     order_shape_check,
 )
-from trading.models import OPEN_STATUSES, Order, OrderStatus, SelfTradePrevention, TimeInForce
+from trading.models import (
+    OPEN_STATUSES,
+    Instrument,
+    Order,
+    OrderStatus,
+    SelfTradePrevention,
+    TimeInForce,
+)
 from trading.selectors import (
     instrument_get,
     order_find_by_client_id,
@@ -84,18 +91,10 @@ def order_place(
     generated = not client_order_id
     client_order_id = client_order_id or uuid.uuid4().hex
     try:
-        instrument = instrument_get(symbol=symbol)
-        order_shape_check(
-            type=order_type,
-            qty=qty,
-            quote_qty=quote_qty,
-            price=price,
-            stop_price=stop_price,
-            tif=tif,
-            trailing_delta=trailing_delta,
-        )
-        instrument_status_check(instrument)
-        order_filters_check(instrument, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price)
+        instrument = order_checks(
+            symbol=symbol, order_type=order_type, qty=qty, quote_qty=quote_qty, price=price,
+            stop_price=stop_price, tif=tif, trailing_delta=trailing_delta,
+        )  # fmt: skip
     except ApiError:
         existing = None if generated else order_find_by_client_id(user=user, client_order_id=client_order_id)
         if existing is None:
@@ -139,6 +138,28 @@ def order_place(
             client_order_id=client_order_id,
         )
     return PlacedOrder(order=order, duplicate=duplicate)
+
+
+def order_checks(
+    *, symbol: str, order_type: str, qty: Decimal | None, quote_qty: Decimal | None,
+    price: Decimal | None, stop_price: Decimal | None, tif: str | None, trailing_delta: int | None = None,
+) -> Instrument:  # fmt: skip
+    """The checks a new order passes before it is sent (trading.filters: the symbol, the fields the
+    type needs or forbids, the instrument's status, its filters), in that order; the first failure
+    raises its ApiError. Shared by placing and testing an order (trading.whatif)."""
+    instrument = instrument_get(symbol=symbol)
+    order_shape_check(
+        type=order_type,
+        qty=qty,
+        quote_qty=quote_qty,
+        price=price,
+        stop_price=stop_price,
+        tif=tif,
+        trailing_delta=trailing_delta,
+    )
+    instrument_status_check(instrument)
+    order_filters_check(instrument, qty=qty, quote_qty=quote_qty, price=price, stop_price=stop_price)
+    return instrument
 
 
 def order_cancel(*, user: User, order_id: int) -> OrderData:

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from trading import oco_pages, page_actions, views
+from trading import oco_pages, page_actions, page_whatif, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("markets/<str:symbol>/", views.trade, name="trade"),
     path("markets/<str:symbol>/order/", views.order_place, name="order-place"),
+    path("markets/<str:symbol>/order/test/", page_whatif.order_estimate, name="order-test"),
     path("markets/<str:symbol>/cancel-all/", page_actions.order_cancel_all, name="order-cancel-all"),
     path("markets/<str:symbol>/favourite/", page_actions.favourite, name="favourite"),
     path("markets/<str:symbol>/oco/", oco_pages.order_list_place, name="order-list-place"),

@@ -40,6 +40,7 @@ OP_RELOAD_INSTRUMENT: Final = "reload_instrument"
 OP_STATE: Final = "state"
 OP_PLACE_OCO: Final = "place_oco"
 OP_CANCEL_LIST: Final = "cancel_list"
+OP_TEST_PLACE: Final = "test_place"  # a place that changes nothing (engine.worker.whatif)
 OPS: Final = frozenset(
     {
         OP_PLACE,
@@ -54,6 +55,7 @@ OPS: Final = frozenset(
         OP_STATE,
         OP_PLACE_OCO,
         OP_CANCEL_LIST,
+        OP_TEST_PLACE,
     }
 )
 

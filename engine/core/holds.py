@@ -16,6 +16,12 @@ def fee_rate(rate: Decimal) -> tuple[int, int]:
     return n, d
 
 
+def fee_atoms(received: int, rate: tuple[int, int]) -> int:
+    """The fee on ``received`` atoms at ``rate``, rounded UP to the atom (one trade's fee)."""
+    num, den = rate
+    return -(-received * num // den) if num else 0
+
+
 @dataclass(slots=True)
 class Market:
     spec: InstrumentSpec

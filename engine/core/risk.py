@@ -45,7 +45,7 @@ from engine.core.enums import (
     TimeInForce,
 )
 from engine.core.events import BalanceEvent, Event, OrderEvent, Refused, TradeEvent
-from engine.core.holds import Hold, Market, fee_rate
+from engine.core.holds import Hold, Market, fee_atoms, fee_rate
 from engine.core.risk_views import ExchangeViews
 from engine.core.spec import InstrumentSpec
 
@@ -157,17 +157,14 @@ class Exchange(ExchangeViews):
         Filter and matching refusals come first (as ``MatchingEngine.place`` gives them), then the
         funds check (RISK_INSUFFICIENT_FUNDS); a refused place changes nothing.
         """
-        bad = self.matching.check_place(
-            order_id, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta
+        admitted = self.place_check(
+            order_id, owner, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta
         )
-        if bad is not None:
-            return [Refused("place", order_id, symbol, bad, owner)]
+        if not isinstance(admitted, tuple):
+            return [Refused("place", order_id, symbol, admitted, owner)]
+        asset, hold = admitted
         m = self._markets[symbol]
         is_buy = side is BUY
-        hold = self._hold_needed(m, symbol, owner, is_buy, type, qty, price, stp, quote_qty)
-        asset = m.quote if is_buy else m.base
-        if self.balance(owner, asset)[0] < hold:
-            return [Refused("place", order_id, symbol, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
         remaining = qty if qty is not None else _HUGE
         self._holds[order_id] = Hold(owner, symbol, asset, hold, is_buy, price if is_buy and type is not MARKET else None,
                                       remaining)  # fmt: skip
@@ -178,6 +175,43 @@ class Exchange(ExchangeViews):
         assert not isinstance(inner[0], Refused), inner  # check_place said it would be accepted
         self._settle(m, inner, out)
         return out
+
+    def place_check(
+        self,
+        order_id: int,
+        owner: int,
+        symbol: str,
+        side: Side,
+        type: OrderType,
+        qty: int | None,
+        price: int | None = None,
+        stop_price: int | None = None,
+        tif: TimeInForce = TimeInForce.GTC,
+        stp: STP = STP.NONE,
+        quote_qty: int | None = None,
+        trailing_delta: int | None = None,
+    ) -> Reason | tuple[str, int]:
+        """What ``place`` decides before matching, and changes nothing: the reason it would refuse
+        with, or the hold it would take, (asset, atoms), against the owner's free balance now.
+
+        ``place`` runs exactly this; a test order (``engine.core.whatif``) too.
+        """
+        bad = self.matching.check_place(
+            order_id, symbol, side, type, qty, price, stop_price, tif, stp, quote_qty, trailing_delta
+        )
+        if bad is not None:
+            return bad
+        m = self._markets[symbol]
+        is_buy = side is BUY
+        hold = self._hold_needed(m, symbol, owner, is_buy, type, qty, price, stp, quote_qty)
+        asset = m.quote if is_buy else m.base
+        if self.balance(owner, asset)[0] < hold:
+            return Reason.RISK_INSUFFICIENT_FUNDS
+        return asset, hold
+
+    def market(self, symbol: str) -> Market:
+        """The money facts of a symbol (assets, atoms per lot and unit, fee rates); KeyError if unknown."""
+        return self._markets[symbol]
 
     def place_oco(
         self,
@@ -316,11 +350,11 @@ class Exchange(ExchangeViews):
         if sh is not None:
             sh.atoms -= base_atoms
             sh.remaining -= t.qty
-        for payer, asset, received, (num, den), oid in (
+        for payer, asset, received, rate, oid in (
             (buyer, m.base, base_atoms, buy_rate, buyer_id),
             (seller, m.quote, quote_atoms, sell_rate, seller_id),
         ):
-            fee = -(-received * num // den) if num else 0
+            fee = fee_atoms(received, rate)
             if fee:
                 out.append(self._change(payer, asset, -fee, 0, _FEE, order_id=oid, trade_seq=seq))
                 out.append(self._change(self.fee_owner, asset, fee, 0, _FEE, order_id=oid, trade_seq=seq))

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import LedgerEntry
-from engine.client.protocol import OP_PLACE, Reply
+from engine.client.protocol import OP_PLACE, OP_TEST_PLACE, Reply
 from engine.worker import handlers
 from engine.worker.commands import CommandRefused
 from engine.worker.hooks import BatchHook, hooks_load, hooks_run
@@ -149,7 +149,7 @@ class BatchRunner:
         coids = {
             (c.get("user_id"), c.get("client_order_id"))
             for c in commands
-            if c.get("op") == OP_PLACE and not c.get("client_order_id_generated")
+            if c.get("op") in (OP_PLACE, OP_TEST_PLACE) and not c.get("client_order_id_generated")
         }
         coids = {
             k for k in coids if isinstance(k[0], int) and isinstance(k[1], str) and k not in state.client_ids

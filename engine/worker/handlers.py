@@ -10,11 +10,13 @@ from typing import Any
 from accounts.models import Asset
 from accounts.money import from_atoms, plain_decimal
 from engine.client.protocol import Reply
-from engine.core import STP, OrderStatus, OrderType, Side, TimeInForce
+from engine.core import OrderStatus, OrderType, Side
 from engine.core.errors import FilterError
 from engine.core.events import BalanceEvent, OrderEvent, Refused, TradeEvent, TrailEvent, TriggerEvent
-from engine.worker import oco
+from engine.worker import oco, whatif
 from engine.worker.commands import CommandRefused, bad, get_choice, get_decimal, get_int, get_str
+from engine.worker.order_args import check_filters as _check_filters  # noqa: F401 (shared with order_args)
+from engine.worker.order_args import place_args
 from engine.worker.positions import PositionState, position_apply_fill
 from engine.worker.records import LedgerRecord, OrderRecord, TradeRecord, fill_reply
 from engine.worker.recovery import market_reload
@@ -44,38 +46,19 @@ def place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     duplicate = state.order_reply_for((user_id, client_order_id))
     if duplicate is not None:
         return duplicate
-    state.require_user(user_id)
-    market = state.market(cmd.get("symbol"))
-    _market_open(market)
-    side = get_choice(cmd, "side", Side)
-    order_type = get_choice(cmd, "order_type", OrderType)
-    tif = get_choice(cmd, "tif", TimeInForce, default=TimeInForce.GTC)
-    stp = get_choice(cmd, "stp", STP, default=STP.NONE)
-    price = get_decimal(cmd, "price", required=False)
-    stop_price = get_decimal(cmd, "stop_price", required=False)
-    qty = get_decimal(cmd, "qty", required=False)
-    quote_qty = get_decimal(cmd, "quote_qty", required=False)
-    trailing_delta = get_int(cmd, "trailing_delta", required=False)
-    _check_filters(market, price, qty, quote_qty)
-    spec = market.spec
-    try:
-        lots = None if qty is None else spec.qty_to_lots(qty)
-        ticks = None if price is None else spec.price_to_ticks(price)
-        stop_ticks = None if stop_price is None else spec.price_to_ticks(stop_price)
-        units = None if quote_qty is None else spec.quote_to_units(quote_qty)
-    except FilterError as exc:
-        raise CommandRefused(exc.reason.value, str(exc)) from None
+    a = place_args(state, user_id, cmd)
+    market = a.market
     order_id = state.next_order_id
     now = state.batch.now
     record = OrderRecord(
-        order_id, user_id, market.id, market.symbol, client_order_id, side.value, order_type.value, tif.value,
-        stp.value, price, stop_price, qty, quote_qty, qty or Decimal(0), Decimal(0), Decimal(0), OrderStatus.NEW.value,
-        "", 0, False, now, now, None, trailing_delta, None, stop_price,
+        order_id, user_id, market.id, market.symbol, client_order_id, a.side.value, a.order_type.value,
+        a.tif.value, a.stp.value, a.price, a.stop_price, a.qty, a.quote_qty, a.qty or Decimal(0), Decimal(0),
+        Decimal(0), OrderStatus.NEW.value, "", 0, False, now, now, None, a.trailing_delta, None, a.stop_price,
     )  # fmt: skip
     state.orders[order_id] = record
-    events = state.ex.place(order_id, user_id, market.symbol, side, order_type, lots, price=ticks,
-                            stop_price=stop_ticks, tif=tif, stp=stp, quote_qty=units,
-                            trailing_delta=trailing_delta)  # fmt: skip
+    events = state.ex.place(order_id, user_id, market.symbol, a.side, a.order_type, a.lots, price=a.ticks,
+                            stop_price=a.stop_ticks, tif=a.tif, stp=a.stp, quote_qty=a.units,
+                            trailing_delta=a.trailing_delta)  # fmt: skip
     refused = next((e for e in events if type(e) is Refused), None)
     if refused is not None:
         del state.orders[order_id]
@@ -133,41 +116,6 @@ def _own_open_order(state: WorkerState, cmd: dict[str, Any]) -> OrderRecord:
     if record is None or (staff_id is None and record.user_id != user_id):
         raise CommandRefused("MATCHING_UNKNOWN_ORDER", "No such open order.")
     return record
-
-
-def _market_open(market: Any) -> None:
-    """Refuses new orders on an instrument that is not TRADING."""
-    if market.status != InstrumentStatus.TRADING:
-        reason = (
-            "WORKER_CANCEL_ONLY"
-            if market.status == InstrumentStatus.CANCEL_ONLY
-            else "WORKER_INSTRUMENT_HALTED"
-        )
-        raise CommandRefused(reason, f"{market.symbol} is {market.status}: no new orders")
-
-
-def _check_filters(market: Any, price: Decimal | None, qty: Decimal | None,
-                   quote_qty: Decimal | None) -> None:  # fmt: skip
-    """Instrument filters beyond tick and lot (which the core checks): quantity range, notional."""
-    if qty is not None:
-        if qty < market.min_qty:
-            raise CommandRefused(
-                "FILTER_MIN_QTY", f"Quantity is below the minimum {market.min_qty.normalize():f}."
-            )
-        if qty > market.max_qty:
-            raise CommandRefused(
-                "FILTER_MAX_QTY", f"Quantity is above the maximum {market.max_qty.normalize():f}."
-            )
-    notional = (
-        quote_qty
-        if quote_qty is not None
-        else (price * qty if price is not None and qty is not None else None)
-    )
-    # A MARKET order by base quantity has no price to value it with; it is not checked here.
-    if notional is not None and notional < market.min_notional:
-        raise CommandRefused(
-            "FILTER_MIN_NOTIONAL", f"Order value is below the minimum {market.min_notional.normalize():f}."
-        )
 
 
 def _raise_refused(events: list[Any]) -> None:
@@ -288,6 +236,7 @@ HANDLERS = {
     "set_status": set_status,
     "reload_instrument": reload_instrument,
     "state": engine_state,
+    "test_place": whatif.test_place,
     "place_oco": oco.list_place,
     "cancel_list": oco.list_cancel,
 }

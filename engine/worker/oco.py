@@ -26,6 +26,7 @@ from engine.core import STP, Exchange, OrderStatus, Side, TimeInForce
 from engine.core.errors import FilterError
 from engine.core.events import Refused, TrailEvent, TriggerEvent
 from engine.worker.commands import CommandRefused, bad, get_choice, get_decimal, get_int, get_str
+from engine.worker.order_args import check_filters, market_open
 from engine.worker.records import ListRecord, OrderRecord, order_reply
 from engine.worker.state import WorkerState
 from trading.models import Order, OrderList, OrderListStatus, OrderType
@@ -41,7 +42,7 @@ DUPLICATE_CLIENT_ORDER_ID = "WORKER_DUPLICATE_CLIENT_ORDER_ID"
 
 def list_place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     """`place_oco`: the list and its two legs, or a refusal that changes nothing."""
-    from engine.worker.handlers import _check_filters, _market_open, _refusal_words, apply_events
+    from engine.worker.handlers import _refusal_words, apply_events  # deferred: handlers imports this module
 
     user_id = get_int(cmd, "user_id")
     assert user_id is not None
@@ -51,7 +52,7 @@ def list_place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
         return {"ok": True, "order_list": duplicate, "duplicate": True}
     state.require_user(user_id)
     market = state.market(cmd.get("symbol"))
-    _market_open(market)
+    market_open(market)
     side = get_choice(cmd, "side", Side)
     stp = get_choice(cmd, "stp", STP, default=STP.NONE)
     qty = get_decimal(cmd, "qty")
@@ -63,8 +64,8 @@ def list_place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     stop_tif = get_choice(stop, "tif", TimeInForce, default=TimeInForce.GTC)
     limit_coid, stop_coid = _client_id(limit, "client_order_id"), _client_id(stop, "client_order_id")
     _check_leg_ids(state, user_id, limit_coid, stop_coid)
-    _check_filters(market, limit_price, qty, None)
-    _check_filters(market, stop_limit_price, qty, None)
+    check_filters(market, limit_price, qty, None)
+    check_filters(market, stop_limit_price, qty, None)
     spec = market.spec
     try:
         lots = spec.qty_to_lots(qty)
@@ -111,7 +112,7 @@ def list_place(state: WorkerState, cmd: dict[str, Any]) -> Reply:
 
 def list_cancel(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     """`cancel_list`: cancels the open legs of one of the caller's lists (any user's for staff)."""
-    from engine.worker.handlers import apply_events
+    from engine.worker.handlers import apply_events  # deferred: handlers imports this module
 
     user_id = get_int(cmd, "user_id", required=False)
     staff_id = get_int(cmd, "staff_id", required=False)

@@ -58,8 +58,11 @@ def test_a_signed_read_works_and_reports_its_weight(client: Client, key, btc_usd
 
 
 def test_the_signature_covers_query_then_body_whatever_the_method(
-    client: Client, key, btc_usd, engine
+    client: Client, alice, key, btc_usd, engine
 ) -> None:
+    from tests.factories import fund
+
+    fund(alice, "USD", "10")
     query = "symbol=BTCUSD&side=BUY&type=LIMIT&timeInForce=GTC"
     body = f"quantity=0.01&price=100&timestamp={now_ms()}"
     signature = sign(key.secret, query + body)
@@ -69,7 +72,7 @@ def test_the_signature_covers_query_then_body_whatever_the_method(
     )  # fmt: skip
     assert response.status_code == 200, response.content
     assert body_of(response) == {}
-    assert not engine.calls and not Order.objects.exists()
+    assert [c["op"] for c in engine.calls][-1] == "test_place" and not Order.objects.exists()
 
 
 @pytest.mark.parametrize(

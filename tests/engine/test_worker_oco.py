@@ -265,7 +265,7 @@ def test_one_engine_recognises_a_retried_list_before_and_after_commit():
 
 def test_a_buy_list_partly_filled_keeps_only_the_limit_legs_hold():
     _, alice, bob = market_with_traders()
-    limit, stop = legs(oco(alice, side="BUY", limit_price="48000", stop_price="52000", stop_limit="52100"))
+    _, stop = legs(oco(alice, side="BUY", limit_price="48000", stop_price="52000", stop_limit="52100"))
     place(bob, "SELL", "48000", "0.2")
     assert Order.objects.get(pk=stop["id"]).reason == "MATCHING_OCO_OTHER_LEG"
     # the list's hold (52100 x 0.5) passed to the limit leg alone: 48000 x 0.3 left
@@ -275,7 +275,7 @@ def test_a_buy_list_partly_filled_keeps_only_the_limit_legs_hold():
 
 def test_amending_one_leg_amends_the_list_and_its_one_hold():
     _, alice, _ = market_with_traders()
-    limit, stop = legs(oco(alice))
+    limit, _ = legs(oco(alice))
     reply = engine("amend", user_id=alice.pk, order_id=limit["id"], qty="0.2")
     assert reply["ok"], reply
     assert {o.remaining for o in Order.objects.all()} == {Decimal("0.2")}

@@ -234,3 +234,12 @@ def test_lists_are_paginated_newest_first_and_filtered(api, funded):
     assert api.get(LISTS, {"symbol": "DOGE-USD"}).json()["code"] == -1121
     assert api.get(LISTS, {"sort": "id"}).json()["code"] == -1104
     assert api.get(LISTS, {"cursor": "nonsense"}).json()["code"] == -1100
+
+
+def test_a_trailing_stop_can_be_tested_like_a_place(api, funded):
+    body = {"symbol": "BTC-USD", "side": "SELL", "type": "STOP_LOSS_LIMIT", "qty": "0.1", "price": "40000"}
+    ok = api.post(reverse("api-order-test"), {**body, "trailing_delta": 250}, format="json")
+    assert ok.status_code == 200, ok.json()
+    bad = api.post(reverse("api-order-test"), {**body, "trailing_delta": 0}, format="json")
+    assert (bad.status_code, bad.json()["reason"]) == (400, "FILTER_TRAILING_DELTA")
+    assert not Order.objects.exists()
