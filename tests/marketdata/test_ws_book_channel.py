@@ -59,7 +59,7 @@ async def test_a_top_of_book_change_sends_one_sequenced_update_and_a_deeper_one_
 
 
 async def test_a_new_best_price_and_a_cancel_at_the_top_each_send_an_update(ws):
-    _, alice, bob = await amarket()
+    _, _, bob = await amarket()
     resting = await aplace(bob, "BUY", "49000", "1")
     client = await ws()
     await client.subscribe("book:BTC-USD")
