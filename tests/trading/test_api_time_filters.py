@@ -128,3 +128,14 @@ def test_my_ledger_filters_by_time(api, alice):
     assert ids(api.get(url, {"start_time": T})) == [late, on_time]
     assert ids(api.get(url, {"end_time": T})) == [on_time, early]
     assert ids(api.get(url, {"start_time": T, "end_time": T, "asset": "USD"})) == [on_time]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders/", "/api/v1/trades/", "/api/v1/ledger/"])
+def test_the_schema_documents_the_range_with_its_bounds(path):
+    from rest_framework.test import APIClient
+
+    schema = APIClient().get("/api/v1/schema/?format=json").json()
+    params = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+    for name in ("start_time", "end_time"):
+        assert params[name]["in"] == "query" and not params[name].get("required", False)
+        assert (params[name]["schema"]["minimum"], params[name]["schema"]["maximum"]) == (0, MAX_TIME_MS)
