@@ -79,7 +79,6 @@ class Reason(StrEnum):
     RISK_INSUFFICIENT_FUNDS = "RISK_INSUFFICIENT_FUNDS"
     RISK_BAD_AMOUNT = "RISK_BAD_AMOUNT"  # deposit/withdraw amount <= 0, adjustment of 0
     RISK_UNKNOWN_ASSET = "RISK_UNKNOWN_ASSET"  # instrument without base/quote assets on an Exchange
-    STAFF_CANCELED = "STAFF_CANCELED"  # canceled by staff: the worker sets it on a staff cancel's events
 
     @property
     def stage(self) -> str:
