@@ -16,7 +16,7 @@ from tests.engine.helpers import market_with_traders, place
 from tests.factories import make_asset, make_user
 from trading.models import Instrument, Order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # (the search reads JSON as text: both databases)
 
 INSTRUMENTS = reverse("admin:trading_instrument_changelist")
 ORDERS = reverse("admin:trading_order_changelist")
@@ -175,6 +175,7 @@ def test_the_trail_is_listed_filtered_and_searched_but_never_edited_or_deleted(s
     assert staff.get(changelist, {"q": "volatility"}).context["cl"].result_count == 1
     assert staff.get(changelist, {"action__exact": "INSTRUMENT_RESUME"}).context["cl"].result_count == 1
     assert staff.get(changelist, {"q": "sam"}).context["cl"].result_count == 2
+    assert staff.get(changelist, {"q": "HALTED"}).context["cl"].result_count == 2  # in the details
     record = StaffAction.objects.get(action="INSTRUMENT_HALT")
     change = reverse("admin:accounts_staffaction_change", args=[record.pk])
     assert staff.get(change).status_code == 200  # a view-only page

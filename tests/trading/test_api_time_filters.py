@@ -11,7 +11,7 @@ from accounts.models import LedgerEntry
 from quantx_site.time_range import MAX_TIME_MS, ms_to_datetime
 from tests.factories import make_asset, make_order, make_trade
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # (millisecond boundaries on both databases)
 
 T = 1_764_600_000_000  # 2025-12-01T14:40:00Z
 MS = timedelta(milliseconds=1)
