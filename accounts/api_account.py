@@ -19,6 +19,7 @@ from quantx_site.errors import ErrorCode
 from quantx_site.openapi import error_responses
 from quantx_site.pagination import IdCursorPagination, PageQuerySerializer
 from quantx_site.serializers import AmountField, AmountOutField, StrictSerializer, validated
+from quantx_site.time_range import TimeRangeQueryMixin
 
 TAG_ACCOUNT = "account"
 
@@ -53,7 +54,7 @@ class LedgerApi(APIView):
     permission_classes = (HasReadScope,)
     pagination_class = IdCursorPagination
 
-    class QuerySerializer(PageQuerySerializer):
+    class QuerySerializer(TimeRangeQueryMixin, PageQuerySerializer):
         asset = StrictCharField(required=False, max_length=12, help_text="An asset code, e.g. BTC.")
         reason = serializers.ChoiceField(choices=LedgerReason.choices, required=False)
 
@@ -84,7 +85,13 @@ class LedgerApi(APIView):
     )
     def get(self, request: Request) -> Response:
         query = validated(self.QuerySerializer, request.query_params)
-        entries = ledger_list(user=request.user, asset=query.get("asset"), reason=query.get("reason"))
+        entries = ledger_list(
+            user=request.user,
+            asset=query.get("asset"),
+            reason=query.get("reason"),
+            start_ms=query.get("start_time"),
+            end_ms=query.get("end_time"),
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(entries, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

@@ -142,3 +142,42 @@ class Favourite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ★ {self.instrument_id}"
+
+
+class StaffActionKind(models.TextChoices):
+    """What a staff member did (accounts.audit.record_staff_action)."""
+
+    INSTRUMENT_HALT = "INSTRUMENT_HALT"
+    INSTRUMENT_RESUME = "INSTRUMENT_RESUME"
+    INSTRUMENT_CANCEL_ONLY = "INSTRUMENT_CANCEL_ONLY"
+    ORDER_FORCE_CANCEL = "ORDER_FORCE_CANCEL"
+    BALANCE_ADJUSTMENT = "BALANCE_ADJUSTMENT"
+
+
+class StaffActionOutcome(models.TextChoices):
+    DONE = "DONE", "Done (the engine committed it)"
+    REFUSED = "REFUSED", "Refused (nothing changed)"
+    UNKNOWN = "UNKNOWN", "Unknown (the engine did not answer in time)"
+
+
+class StaffAction(models.Model):
+    """The audit trail of staff actions: who, when, what (action, target, details) and why. Rows are
+    only ever inserted (admin shows them read-only; nothing updates or deletes them)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_actions"
+    )
+    action = models.CharField(max_length=40, choices=StaffActionKind.choices)
+    target_type = models.CharField(max_length=60, help_text='"app_label.model" of the object acted on.')
+    target_id = models.CharField(max_length=64)
+    target_repr = models.CharField(max_length=200, help_text="The target as it read at the time.")
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=10, choices=StaffActionOutcome.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_repr} by {self.actor_id} ({self.outcome})"

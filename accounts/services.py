@@ -6,8 +6,10 @@ exceptions, so admin views, management commands and APIs never write balances th
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from accounts.models import Asset, LedgerReason, User
+from accounts.audit import staff_audited
+from accounts.models import Asset, LedgerReason, StaffActionKind, User
 from engine.client.errors import engine_send
 
 
@@ -52,7 +54,8 @@ def balance_adjust(
     DEPOSIT credits, WITHDRAWAL debits (pass the amount negative), ADJUSTMENT is a staff change
     either way and needs `created_by` and a `note`. Idempotent on `operation_id`: the same id with
     the same change returns created=False; with another change it raises OperationConflict. A debit
-    beyond the free balance raises InsufficientFunds. On any refusal nothing is written.
+    beyond the free balance raises InsufficientFunds. On any refusal nothing is written. A staff
+    adjustment is recorded in the staff audit trail (accounts.audit), the note as its reason.
     """
     op = _OPS.get(LedgerReason(reason)) if reason in LedgerReason.values else None
     if op is None:
@@ -70,6 +73,20 @@ def balance_adjust(
         "note": note,
         "staff_id": created_by.pk if created_by is not None else None,
     }
+    if op != "adjust" or created_by is None:
+        return _balance_change(command, user=user, asset=asset, amount=amount, operation_id=operation_id)
+    details = {"asset": asset.code, "amount": f"{amount:f}", "operation_id": operation_id}
+    with staff_audited(
+        actor=created_by, action=StaffActionKind.BALANCE_ADJUSTMENT, target=user, reason=note, details=details
+    ) as audit:
+        result = _balance_change(command, user=user, asset=asset, amount=amount, operation_id=operation_id)
+        audit.update(created=result.created, free=f"{result.free:f}", locked=f"{result.locked:f}")
+    return result
+
+
+def _balance_change(
+    command: dict[str, Any], *, user: User, asset: Asset, amount: Decimal, operation_id: str
+) -> AdjustResult:
     reply = engine_send(
         command, unknown_msg="The engine did not answer in time; submit again (it applies once)."
     )

@@ -13,6 +13,7 @@ from accounts.models import User
 from marketdata import selectors
 from marketdata.protocol import (
     BALANCES,
+    BOOK,
     CANDLES,
     DEPTH,
     EV_ERROR,
@@ -119,6 +120,8 @@ def snapshots_read(specs: list[ChannelSpec], user: User | None) -> list[tuple[Ch
                 symbol=instrument.symbol, interval=spec.interval or "", limit=SNAPSHOT_CANDLES
             )
             data = [c.as_wire() for c in candles]
+        elif spec.kind == BOOK:
+            seq, data = selectors.book_ticker_snapshot(instruments[spec.symbol])  # type: ignore[index]
         elif spec.kind == ORDERS:
             assert user is not None
             seq, data = selectors.open_orders_snapshot(user=user)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.rate_headers.RateLimitHeadersMiddleware",  # RateLimit-* from the throttles' own counters
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "quantx_site.middleware.ApiTrailingSlashMiddleware",
@@ -221,6 +222,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "quantx_site.openapi.schema_make_true",
+        "accounts.rate_headers.schema_rate_limit_headers",
     ],
     # Several fields are called "status" with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {

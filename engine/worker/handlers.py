@@ -20,6 +20,7 @@ from engine.worker.order_args import place_args
 from engine.worker.positions import PositionState, position_apply_fill
 from engine.worker.records import LedgerRecord, OrderRecord, TradeRecord, fill_reply
 from engine.worker.recovery import market_reload
+from engine.worker.staff_cancel import staff_canceled
 from engine.worker.state import WorkerState
 from trading.models import InstrumentStatus
 
@@ -73,6 +74,8 @@ def cancel(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     record = _own_open_order(state, cmd)
     events = state.ex.cancel(record.id, record.symbol)
     _raise_refused(events)
+    if get_int(cmd, "staff_id", required=False) is not None:
+        events = staff_canceled(events)
     apply_events(state, events)
     return {"ok": True, "order": record.as_reply()}
 

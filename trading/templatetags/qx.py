@@ -40,6 +40,7 @@ REASON_WORDS = {
     "MATCHING_WOULD_TAKE": "post-only: it would have traded at once",
     "MATCHING_WOULD_TRIGGER_IMMEDIATELY": "the stop price was already reached",
     "RISK_INSUFFICIENT_FUNDS": "not enough funds",
+    "STAFF_CANCELED": "canceled by the exchange's staff",
 }
 """Why an order ended REJECTED or EXPIRED, for traders (the pages and their toasts, via market_config)."""
 
