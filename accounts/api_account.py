@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.faucet import faucet_credit
+from accounts.faucet import REQUEST_ID, faucet_credit, faucet_request_id
 from accounts.models import LedgerReason
 from accounts.permissions import HasReadScope, HasTradeScope
 from accounts.selectors import balance_list, ledger_list
@@ -97,6 +97,13 @@ class FaucetApi(APIView):
     class InputSerializer(StrictSerializer):
         asset = StrictCharField(max_length=12, help_text="An asset the faucet offers (e.g. USD, BTC, ETH).")
         amount = AmountField()
+        client_request_id = StrictCharField(
+            required=False,
+            allow_null=True,
+            validators=[REQUEST_ID],
+            help_text="Makes the call idempotent (or send an `Idempotency-Key` header): a retry with the "
+            "same id credits nothing and answers the same.",
+        )
 
     @extend_schema_serializer(component_name="FaucetCredit")
     class OutputSerializer(serializers.Serializer):
@@ -114,7 +121,9 @@ class FaucetApi(APIView):
         operation_id="faucet_credit",
         summary="Get paper-trading funds",
         description="Credits my account (a DEPOSIT in the ledger). Capped per call and per UTC day per "
-        "asset; disabled (403 -1020) on exchanges with real funds.",
+        "asset; disabled (403 -1020) on exchanges with real funds. With a `client_request_id` (or an "
+        "`Idempotency-Key` header) a retry credits nothing and answers the same (header "
+        "`Idempotent-Replayed: true`).",
         request=InputSerializer,
         responses={
             201: OutputSerializer,
@@ -141,5 +150,13 @@ class FaucetApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(self.InputSerializer, request.data)
-        credit = faucet_credit(user=request.user, asset_code=data["asset"], amount=data["amount"])
-        return Response(self.OutputSerializer(credit).data, status=status.HTTP_201_CREATED)
+        credit = faucet_credit(
+            user=request.user,
+            asset_code=data["asset"],
+            amount=data["amount"],
+            request_id=faucet_request_id(
+                data.get("client_request_id"), request.headers.get("Idempotency-Key")
+            ),
+        )
+        headers = {"Idempotent-Replayed": "true"} if credit.replayed else None
+        return Response(self.OutputSerializer(credit).data, status=status.HTTP_201_CREATED, headers=headers)

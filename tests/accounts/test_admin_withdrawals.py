@@ -31,7 +31,9 @@ def pending(alice, engine):
     btc.save()
     fund(alice, "BTC", "2")
     return [
-        withdrawal_request(user=alice, asset_code="BTC", amount=Decimal(a), address="bc1qexample").withdrawal["id"]
+        withdrawal_request(user=alice, asset_code="BTC", amount=Decimal(a), address="bc1qexample").withdrawal[
+            "id"
+        ]
         for a in ("0.5", "0.25")
     ]
 
