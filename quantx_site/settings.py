@@ -264,7 +264,10 @@ ENGINE_EMBEDDED = env_bool("QX_ENGINE_EMBEDDED", not REDIS_URL)
 ENGINE_MAX_BATCH = env_int("QX_ENGINE_MAX_BATCH", 500, minimum=1)
 ENGINE_FEE_USERNAME = "quantx-fees"
 # Factories of the engine worker's batch hooks (engine.worker.hooks): market data registers here.
-ENGINE_BATCH_HOOKS = ["marketdata.publisher.MarketDataHook"]
+ENGINE_BATCH_HOOKS = [
+    "marketdata.publisher.MarketDataHook",
+    "marketdata.withdrawal_stream.WithdrawalStreamHook",
+]
 # Longest a process answers from its copy of the instruments without hearing of a change
 # (trading/selectors.py; engine replies and local saves drop it sooner). 0: no cache.
 INSTRUMENT_CACHE_SECONDS = env_int("QX_INSTRUMENT_CACHE_SECONDS", 5, minimum=0)
