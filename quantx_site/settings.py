@@ -283,3 +283,6 @@ FAUCET_MAX_PER_DAY = env_decimal_map(
 )
 if set(FAUCET_MAX_PER_CALL) != set(FAUCET_MAX_PER_DAY):
     raise ImproperlyConfigured("QX_FAUCET_MAX_PER_CALL and QX_FAUCET_MAX_PER_DAY must list the same assets")
+# Embedded demo only: complete PENDING withdrawals this many seconds after their request, as if staff
+# approved them (accounts.withdrawal_autocomplete). 0 (the default): only staff decide.
+WITHDRAWAL_AUTO_COMPLETE_SECONDS = env_int("QX_WITHDRAWAL_AUTO_COMPLETE_SECONDS", 0, minimum=0)

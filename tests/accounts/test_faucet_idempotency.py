@@ -123,10 +123,13 @@ def test_concurrent_retries_credit_once(alice, caps, settings):
         client = APIClient()
         client.force_authenticate(alice)
         barrier.wait()
-        response = client.post(
-            FAUCET, {"asset": "USD", "amount": "60", "client_request_id": "race"}, format="json"
-        )
-        answers.append((response.status_code, response.json()))
+        try:
+            response = client.post(
+                FAUCET, {"asset": "USD", "amount": "60", "client_request_id": "race"}, format="json"
+            )
+            answers.append((response.status_code, response.json()))
+        finally:
+            connection.close()  # each thread's own connection (it would block dropping the test database)
 
     threads = [threading.Thread(target=send) for _ in range(5)]
     for t in threads:
