@@ -4,7 +4,8 @@ Views only parse, call one service or selector and serialize (shared/STYLE.md ru
 the READ scope; the faucet changes balances, so it needs TRADE.
 """
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -125,6 +126,16 @@ class FaucetApi(APIView):
         "`Idempotency-Key` header) a retry credits nothing and answers the same (header "
         "`Idempotent-Replayed: true`).",
         request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                pattern=r"^[A-Za-z0-9_-]{1,50}$",
+                description="Same as `client_request_id` (if both are sent they must be equal).",
+            )
+        ],
         responses={
             201: OutputSerializer,
             **error_responses(
