@@ -67,6 +67,7 @@ class LedgerApi(APIView):
         reason = serializers.ChoiceField(choices=LedgerReason.choices)
         order_id = serializers.IntegerField(allow_null=True)
         trade_id = serializers.IntegerField(allow_null=True)
+        withdrawal_id = serializers.IntegerField(allow_null=True, help_text="The withdrawal it belongs to.")
         note = serializers.CharField()
         time = serializers.DateTimeField(source="created_at")
 
