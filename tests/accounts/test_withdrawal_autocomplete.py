@@ -29,6 +29,7 @@ def requested(alice, engine):
     ]
 
 
+@pytest.mark.django_db(transaction=True)  # the sweep closes stale connections, as a long-running task must
 def test_pending_withdrawals_older_than_the_delay_are_completed(alice, requested):
     withdrawal_cancel(user=alice, withdrawal_id=requested[1])
     assert async_to_sync(withdrawals_auto_complete_due)(seconds=3600) == []
