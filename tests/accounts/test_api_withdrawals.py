@@ -1,6 +1,7 @@
 """Withdrawals API: a request holds at once, a cancel releases, retries move nothing, bad input
 changes nothing, another user's withdrawal is missing; verify_ledger stays exact throughout."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -8,8 +9,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Balance, LedgerEntry, Withdrawal
+from accounts.withdrawals import withdrawal_request
 from engine.client import EngineUnavailable
 from engine.worker.verify import ledger_verify
+from tests.accounts.signing import make_api_key, signed_headers
 from tests.factories import fund, make_asset, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -244,3 +247,20 @@ def test_engine_unavailable_is_503_and_moves_nothing(api, funded, engine):
     response = request(api, client_withdrawal_id="w-9")
     assert response.status_code == 503 and response.json()["code"] == -1007
     assert not Withdrawal.objects.exists()
+
+
+def test_a_read_only_api_key_may_list_but_not_request_or_cancel(funded, engine):
+    key, secret = make_api_key(funded, scopes=("READ",))
+    client = APIClient()
+    assert client.get(LIST, headers=signed_headers(key.key, secret, "GET", LIST)).status_code == 200
+    body = json.dumps({"asset": "BTC", "amount": "0.5", "address": "bc1qexample"})
+    response = client.post(LIST, body, content_type="application/json",
+                           headers=signed_headers(key.key, secret, "POST", LIST, body))  # fmt: skip
+    assert (response.status_code, response.json()["code"]) == (403, -2015)
+    wid = withdrawal_request(user=funded, asset_code="BTC", amount=Decimal("0.1"), address="bc1q").withdrawal[
+        "id"
+    ]
+    response = client.delete(detail(wid), headers=signed_headers(key.key, secret, "DELETE", detail(wid)))
+    assert (response.status_code, response.json()["code"]) == (403, -2015)
+    assert Withdrawal.objects.get().status == "PENDING"
+    assert balance(funded, "BTC") == (Decimal("1.9"), Decimal("0.1"))
