@@ -181,3 +181,6 @@ class StaffActionAdmin(ReadOnlyAdmin):
               "outcome")  # fmt: skip
     readonly_fields = fields
     actions = None  # (no bulk delete either)
+
+
+from accounts import admin_withdrawals  # noqa: E402, F401  (registers the Withdrawal admin)

@@ -1,7 +1,8 @@
 """The staff audit trail: one `StaffAction` row per staff action (who, when, what, why, outcome).
 
 Every staff action path calls `record_staff_action` (trading.staff for halt, resume, cancel-only and
-force-cancel; accounts.services.balance_adjust for adjustments), usually through `staff_audited`,
+force-cancel; accounts.services.balance_adjust for adjustments; accounts.withdrawals for withdrawal
+approve and reject), usually through `staff_audited`,
 which runs the action and records how it ended.
 
 Consistency. The engine is the single writer of orders and balances, and its transaction is its

@@ -26,8 +26,10 @@ from marketdata.protocol import (
     SNAPSHOT_TRADES,
     TICKER,
     TRADES,
+    WITHDRAWALS,
     private_key,
 )
+from marketdata.withdrawals import withdrawals_snapshot
 from quantx_site.errors import ErrorCode
 from trading.selectors import instrument_list
 
@@ -125,6 +127,9 @@ def snapshots_read(specs: list[ChannelSpec], user: User | None) -> list[tuple[Ch
         elif spec.kind == ORDERS:
             assert user is not None
             seq, data = selectors.open_orders_snapshot(user=user)
+        elif spec.kind == WITHDRAWALS:
+            assert user is not None
+            seq, data = withdrawals_snapshot(user=user)
         else:
             assert user is not None and spec.kind == BALANCES
             seq, data = selectors.balances_snapshot(user=user)

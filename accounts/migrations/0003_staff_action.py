@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(choices=[('INSTRUMENT_HALT', 'Instrument Halt'), ('INSTRUMENT_RESUME', 'Instrument Resume'), ('INSTRUMENT_CANCEL_ONLY', 'Instrument Cancel Only'), ('ORDER_FORCE_CANCEL', 'Order Force Cancel'), ('BALANCE_ADJUSTMENT', 'Balance Adjustment')], max_length=40)),
+                ('action', models.CharField(choices=[('INSTRUMENT_HALT', 'Instrument Halt'), ('INSTRUMENT_RESUME', 'Instrument Resume'), ('INSTRUMENT_CANCEL_ONLY', 'Instrument Cancel Only'), ('ORDER_FORCE_CANCEL', 'Order Force Cancel'), ('BALANCE_ADJUSTMENT', 'Balance Adjustment'), ('WITHDRAWAL_APPROVE', 'Withdrawal Approve'), ('WITHDRAWAL_REJECT', 'Withdrawal Reject')], max_length=40)),
                 ('target_type', models.CharField(help_text='"app_label.model" of the object acted on.', max_length=60)),
                 ('target_id', models.CharField(max_length=64)),
                 ('target_repr', models.CharField(help_text='The target as it read at the time.', max_length=200)),

@@ -33,12 +33,16 @@ OP_CANCEL: Final = "cancel"
 OP_CANCEL_ALL: Final = "cancel_all"
 OP_AMEND: Final = "amend"
 OP_DEPOSIT: Final = "deposit"
-OP_WITHDRAW: Final = "withdraw"
 OP_ADJUST: Final = "adjust"
 OP_SET_STATUS: Final = "set_status"
 OP_RELOAD_INSTRUMENT: Final = "reload_instrument"
 OP_STATE: Final = "state"
 OP_TEST_PLACE: Final = "test_place"  # a place that changes nothing (engine.worker.whatif)
+
+OP_WITHDRAWAL_REQUEST: Final = "withdrawal_request"
+OP_WITHDRAWAL_CANCEL: Final = "withdrawal_cancel"
+OP_WITHDRAWAL_APPROVE: Final = "withdrawal_approve"
+OP_WITHDRAWAL_REJECT: Final = "withdrawal_reject"
 OPS: Final = frozenset(
     {
         OP_PLACE,
@@ -46,12 +50,15 @@ OPS: Final = frozenset(
         OP_CANCEL_ALL,
         OP_AMEND,
         OP_DEPOSIT,
-        OP_WITHDRAW,
         OP_ADJUST,
         OP_SET_STATUS,
         OP_RELOAD_INSTRUMENT,
         OP_STATE,
         OP_TEST_PLACE,
+        OP_WITHDRAWAL_REQUEST,
+        OP_WITHDRAWAL_CANCEL,
+        OP_WITHDRAWAL_APPROVE,
+        OP_WITHDRAWAL_REJECT,
     }
 )
 

@@ -22,6 +22,7 @@ from engine.worker.records import LedgerRecord, OrderRecord, TradeRecord, fill_r
 from engine.worker.recovery import market_reload
 from engine.worker.staff_cancel import staff_canceled
 from engine.worker.state import WorkerState
+from engine.worker.withdrawals import HANDLERS as WITHDRAWAL_HANDLERS
 from trading.models import InstrumentStatus
 
 STOP_TYPES = (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
@@ -147,10 +148,6 @@ def deposit(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     return _money(state, cmd, "deposit")
 
 
-def withdraw(state: WorkerState, cmd: dict[str, Any]) -> Reply:
-    return _money(state, cmd, "withdraw")
-
-
 def adjust(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     if get_int(cmd, "staff_id", required=False) is None or not get_str(cmd, "note", required=False).strip():
         raise bad("a staff adjustment needs staff_id and a note")
@@ -171,7 +168,7 @@ def _money(state: WorkerState, cmd: dict[str, Any], op: str) -> Reply:
     if asset not in state.assets:
         raise CommandRefused("WORKER_UNKNOWN_ASSET", f"unknown asset {asset!r}")
     state.require_user(user_id)
-    signed = -amount if op == "withdraw" else amount
+    signed = amount
     key = (user_id, asset, operation_id)
     previous = (
         state.lookups.operations.get(key)
@@ -188,8 +185,6 @@ def _money(state: WorkerState, cmd: dict[str, Any], op: str) -> Reply:
     atoms = state.atoms(amount)
     if op == "deposit":
         events = state.ex.deposit(user_id, asset, atoms, ref=operation_id)
-    elif op == "withdraw":
-        events = state.ex.withdraw(user_id, asset, atoms, ref=operation_id)
     else:
         events = state.ex.adjust(user_id, asset, atoms, ref=operation_id)
     _raise_refused(events)
@@ -229,12 +224,12 @@ HANDLERS = {
     "cancel_all": cancel_all,
     "amend": amend,
     "deposit": deposit,
-    "withdraw": withdraw,
     "adjust": adjust,
     "set_status": set_status,
     "reload_instrument": reload_instrument,
     "state": engine_state,
     "test_place": whatif.test_place,
+    **WITHDRAWAL_HANDLERS,
 }
 
 
@@ -340,6 +335,7 @@ def _on_balance(
     state.batch.ledger.append(LedgerRecord(
         e.owner, state.assets[e.asset], e.asset, from_atoms(e.delta_free), from_atoms(e.delta_locked),
         e.reason.value, e.order_id, trade.id if trade is not None else None, e.ref or "", note, staff_id,
+        e.withdrawal_id,
     ))  # fmt: skip
     state.batch.balances.add((e.owner, e.asset))
     if trade is not None and e.reason.value == "FEE" and e.owner != state.fee_user_id:

@@ -15,6 +15,7 @@ from engine.core import Exchange
 from engine.worker.commands import CommandRefused
 from engine.worker.positions import PositionState
 from engine.worker.records import Batch, Market, OrderRecord, order_reply
+from engine.worker.withdrawal_records import WithdrawalBook
 from trading.models import Order
 
 
@@ -24,6 +25,7 @@ class Lookups:
 
     known_orders: dict[tuple[int, str], Order] = field(default_factory=dict)
     operations: dict[tuple[int, str, str], Any] = field(default_factory=dict)  # LedgerEntry rows
+    withdrawals: dict[tuple[int, str], Any] = field(default_factory=dict)  # Withdrawal rows by client id
 
 
 @dataclass(eq=False)
@@ -53,6 +55,8 @@ class WorkerState:
     """(user id, asset, operation id) of ledger entries of batches not yet committed."""
     batch: Batch = field(init=False)
     lookups: Lookups = field(default_factory=Lookups, init=False)
+    withdrawals: WithdrawalBook = field(default_factory=WithdrawalBook, init=False)
+    """Pending withdrawals and their client ids (engine.worker.withdrawals; recovered at start)."""
 
     def __post_init__(self) -> None:
         self.markets_by_id = {m.id: m for m in self.markets.values()}

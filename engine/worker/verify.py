@@ -3,7 +3,8 @@
 Per asset: the sum of every balance (users and the fee account) equals deposits - withdrawals +
 adjustments, exactly; every balance row equals the sum of its ledger entries; and each locked
 balance equals the holds of that user's open orders (limit price x remaining for buys, remaining
-base for sells). Optionally the running engine's state hash equals a rebuild from the database.
+base for sells) and pending withdrawals (their amount). A completed withdrawal's amount less its fee
+is a WITHDRAWAL entry (it left); its fee moved to the fee account (FEE entries, internal). Optionally the running engine's state hash equals a rebuild from the database.
 """
 
 from collections import defaultdict
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from accounts.models import Balance, LedgerEntry, LedgerReason
+from accounts.models import Balance, LedgerEntry, LedgerReason, Withdrawal, WithdrawalStatus
 from accounts.selectors import LedgerMismatch, ledger_mismatches
 from trading.models import OPEN_STATUSES, Order, Side
 
@@ -89,6 +90,9 @@ def _hold_problems() -> list[str]:
             expected[(o.user_id, o.instrument.quote.code)] += (o.price or ZERO) * o.remaining
         else:
             expected[(o.user_id, o.instrument.base.code)] += o.remaining
+    pending = Withdrawal.objects.filter(status=WithdrawalStatus.PENDING)
+    for user_id, asset, amount in pending.values_list("user_id", "asset__code", "amount"):
+        expected[(user_id, asset)] += amount
     locked = {
         (b.user_id, b.asset.code): b.locked
         for b in Balance.objects.filter(locked__gt=0).select_related("asset")
@@ -97,5 +101,7 @@ def _hold_problems() -> list[str]:
     for key in sorted(expected.keys() | locked.keys()):
         want, have = expected.get(key, ZERO), locked.get(key, ZERO)
         if want != have:
-            problems.append(f"user {key[0]} {key[1]}: locked {have:f} but open orders hold {want:f}")
+            problems.append(
+                f"user {key[0]} {key[1]}: locked {have:f} but open orders and pending withdrawals hold {want:f}"
+            )
     return problems
