@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.admin_forms import BalanceAdjustmentForm
-from accounts.models import ApiKey, Asset, Balance, LedgerEntry, LedgerReason, User
+from accounts.models import ApiKey, Asset, Balance, LedgerEntry, LedgerReason, StaffAction, User
 from accounts.services import BalanceChangeRefused, InsufficientFunds, OperationConflict, balance_adjust
 from quantx_site.errors import ApiError
 
@@ -157,3 +157,30 @@ class ApiKeyAdmin(ReadOnlyAdmin):
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} key(s).")
+
+
+@admin.register(StaffAction)
+class StaffActionAdmin(ReadOnlyAdmin):
+    """The staff audit trail (accounts.audit): read-only for everyone, superusers included."""
+
+    list_display = (
+        "created_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "outcome",
+        "reason",
+    )
+    list_filter = ("action", "outcome", "target_type", "actor")
+    search_fields = ("reason", "target_repr", "=target_id", "actor__username", "details")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+    fields = ("created_at", "actor", "action", "target_type", "target_id", "target_repr", "reason", "details",
+              "outcome")  # fmt: skip
+    readonly_fields = fields
+    actions = None  # (no bulk delete either)
+
+
+from accounts import admin_withdrawals  # noqa: E402, F401  (registers the Withdrawal admin)

@@ -4,13 +4,14 @@ Views only parse, call one service or selector and serialize (shared/STYLE.md ru
 the READ scope; the faucet changes balances, so it needs TRADE.
 """
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.faucet import faucet_credit
+from accounts.faucet import REQUEST_ID, faucet_credit, faucet_request_id
 from accounts.models import LedgerReason
 from accounts.permissions import HasReadScope, HasTradeScope
 from accounts.selectors import balance_list, ledger_list
@@ -19,6 +20,7 @@ from quantx_site.errors import ErrorCode
 from quantx_site.openapi import error_responses
 from quantx_site.pagination import IdCursorPagination, PageQuerySerializer
 from quantx_site.serializers import AmountField, AmountOutField, StrictSerializer, validated
+from quantx_site.time_range import TimeRangeQueryMixin
 
 TAG_ACCOUNT = "account"
 
@@ -53,7 +55,7 @@ class LedgerApi(APIView):
     permission_classes = (HasReadScope,)
     pagination_class = IdCursorPagination
 
-    class QuerySerializer(PageQuerySerializer):
+    class QuerySerializer(TimeRangeQueryMixin, PageQuerySerializer):
         asset = StrictCharField(required=False, max_length=12, help_text="An asset code, e.g. BTC.")
         reason = serializers.ChoiceField(choices=LedgerReason.choices, required=False)
 
@@ -66,6 +68,7 @@ class LedgerApi(APIView):
         reason = serializers.ChoiceField(choices=LedgerReason.choices)
         order_id = serializers.IntegerField(allow_null=True)
         trade_id = serializers.IntegerField(allow_null=True)
+        withdrawal_id = serializers.IntegerField(allow_null=True, help_text="The withdrawal it belongs to.")
         note = serializers.CharField()
         time = serializers.DateTimeField(source="created_at")
 
@@ -84,7 +87,13 @@ class LedgerApi(APIView):
     )
     def get(self, request: Request) -> Response:
         query = validated(self.QuerySerializer, request.query_params)
-        entries = ledger_list(user=request.user, asset=query.get("asset"), reason=query.get("reason"))
+        entries = ledger_list(
+            user=request.user,
+            asset=query.get("asset"),
+            reason=query.get("reason"),
+            start_ms=query.get("start_time"),
+            end_ms=query.get("end_time"),
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(entries, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
@@ -97,6 +106,13 @@ class FaucetApi(APIView):
     class InputSerializer(StrictSerializer):
         asset = StrictCharField(max_length=12, help_text="An asset the faucet offers (e.g. USD, BTC, ETH).")
         amount = AmountField()
+        client_request_id = StrictCharField(
+            required=False,
+            allow_null=True,
+            validators=[REQUEST_ID],
+            help_text="Makes the call idempotent (or send an `Idempotency-Key` header): a retry with the "
+            "same id credits nothing and answers the same.",
+        )
 
     @extend_schema_serializer(component_name="FaucetCredit")
     class OutputSerializer(serializers.Serializer):
@@ -114,8 +130,20 @@ class FaucetApi(APIView):
         operation_id="faucet_credit",
         summary="Get paper-trading funds",
         description="Credits my account (a DEPOSIT in the ledger). Capped per call and per UTC day per "
-        "asset; disabled (403 -1020) on exchanges with real funds.",
+        "asset; disabled (403 -1020) on exchanges with real funds. With a `client_request_id` (or an "
+        "`Idempotency-Key` header) a retry credits nothing and answers the same (header "
+        "`Idempotent-Replayed: true`).",
         request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                pattern=r"^[A-Za-z0-9_-]{1,50}$",
+                description="Same as `client_request_id` (if both are sent they must be equal).",
+            )
+        ],
         responses={
             201: OutputSerializer,
             **error_responses(
@@ -141,5 +169,13 @@ class FaucetApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(self.InputSerializer, request.data)
-        credit = faucet_credit(user=request.user, asset_code=data["asset"], amount=data["amount"])
-        return Response(self.OutputSerializer(credit).data, status=status.HTTP_201_CREATED)
+        credit = faucet_credit(
+            user=request.user,
+            asset_code=data["asset"],
+            amount=data["amount"],
+            request_id=faucet_request_id(
+                data.get("client_request_id"), request.headers.get("Idempotency-Key")
+            ),
+        )
+        headers = {"Idempotent-Replayed": "true"} if credit.replayed else None
+        return Response(self.OutputSerializer(credit).data, status=status.HTTP_201_CREATED, headers=headers)

@@ -5,6 +5,11 @@ day's total is read from the ledger (deposits whose operation id starts with "fa
 survives restarts and is the same in every web process. The check and the credit run under a
 per-user lock in the shared cache (`_one_call_at_a_time`: Redis in the scaled mode), so concurrent
 calls cannot both pass the daily check; the engine stays the only writer of the ledger.
+
+A call may carry a request id (`client_request_id` in the body, or an `Idempotency-Key` header):
+its deposit's operation id is then derived from it, so a retry credits once and answers the same
+(`replayed`), found in the ledger before anything else is checked, or by the engine (which applies
+an operation id once) when the two race. The same id with another asset or amount is refused.
 """
 
 import contextlib
@@ -17,11 +22,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db.models import Sum
 from django.utils import timezone
 from rest_framework import status
 
-from accounts.models import Asset, LedgerEntry, LedgerReason, User
+from accounts.models import Asset, Balance, LedgerEntry, LedgerReason, User
 from accounts.money import plain_decimal
 from engine.client.errors import engine_refusal_error, engine_send
 from engine.client.protocol import OP_DEPOSIT
@@ -30,11 +37,38 @@ from quantx_site.errors import ApiError, ErrorCode
 OPERATION_PREFIX = "faucet-"
 FAUCET_MAX_PER_CALL = "FAUCET_MAX_PER_CALL"
 FAUCET_MAX_PER_DAY = "FAUCET_MAX_PER_DAY"
+REQUEST_ID_REUSED = "FAUCET_REQUEST_ID_REUSED"
+KEYED_PREFIX = f"{OPERATION_PREFIX}k-"
+"""Operation ids of keyed calls: `faucet-k-<request id>` (random ones are `faucet-<uuid hex>`)."""
 LOCK_WAIT_SECONDS = 10.0
 """How long a call waits for the user's previous faucet call to finish before answering 429."""
 LOCK_TTL_SECONDS = 70
 """A lock outlives a crashed holder this long; a call whose outcome is unknown (engine timeout)
 keeps it that long too, past the channel layer's 60 s expiry of the command it sent."""
+
+
+REQUEST_ID = RegexValidator(r"^[A-Za-z0-9_-]{1,50}\Z", "1 to 50 characters: letters, digits, _ and -.")
+
+
+def faucet_request_id(body_id: str | None, header: str | None) -> str | None:
+    """The call's request id, from the body or the `Idempotency-Key` header (400 -1100 if the header
+    is malformed or the two differ)."""
+    if header is not None:
+        try:
+            REQUEST_ID(header)
+        except ValidationError:
+            raise ApiError(
+                ErrorCode.ILLEGAL_PARAMETER,
+                "Idempotency-Key: 1 to 50 characters: letters, digits, _ and -.",
+                field="Idempotency-Key",
+            ) from None
+        if body_id is not None and body_id != header:
+            raise ApiError(
+                ErrorCode.ILLEGAL_PARAMETER,
+                "client_request_id and the Idempotency-Key header differ; send one of them.",
+                field="client_request_id",
+            )
+    return body_id if body_id is not None else header
 
 
 @dataclass(frozen=True)
@@ -45,6 +79,8 @@ class FaucetCredit:
     locked: Decimal
     credited_today: Decimal
     remaining_today: Decimal
+    replayed: bool = False
+    """A retry of a call with the same request id: nothing was credited this time."""
 
 
 def faucet_credited_today(*, user: User, asset: Asset, now: datetime | None = None) -> Decimal:
@@ -61,13 +97,22 @@ def faucet_credited_today(*, user: User, asset: Asset, now: datetime | None = No
     return total or Decimal(0)
 
 
-def faucet_credit(*, user: User, asset_code: str, amount: Decimal) -> FaucetCredit:
+def faucet_credit(
+    *, user: User, asset_code: str, amount: Decimal, request_id: str | None = None
+) -> FaucetCredit:
     """Credits `amount` of `asset_code` to the user through the engine (a DEPOSIT ledger entry).
 
     403 -1020 when the faucet is disabled; 400 -1100 for an asset it does not offer, or an amount
     over the per-call cap (reason FAUCET_MAX_PER_CALL) or over what is left today (FAUCET_MAX_PER_DAY).
-    Nothing is written when refused.
+    With a `request_id` used before: the same answer again (`replayed`), nothing credited; 400 -1100
+    FAUCET_REQUEST_ID_REUSED if that call was for another asset or amount. Nothing is written when
+    refused.
     """
+    operation_id = f"{KEYED_PREFIX}{request_id}" if request_id else f"{OPERATION_PREFIX}{uuid.uuid4().hex}"
+    if request_id:
+        replay = _replay(user=user, operation_id=operation_id, asset_code=asset_code, amount=amount)
+        if replay is not None:
+            return replay
     if not settings.FAUCET_ENABLED:
         raise ApiError(
             ErrorCode.DISABLED,
@@ -92,7 +137,41 @@ def faucet_credit(*, user: User, asset_code: str, amount: Decimal) -> FaucetCred
             reason=FAUCET_MAX_PER_CALL,
         )
     with _one_call_at_a_time(user.pk):
-        return _credit(user=user, asset=asset, amount=amount, per_day=per_day)
+        if request_id:  # the same id may have been credited while this call waited for the lock
+            replay = _replay(user=user, operation_id=operation_id, asset_code=asset_code, amount=amount)
+            if replay is not None:
+                return replay
+        return _credit(user=user, asset=asset, amount=amount, per_day=per_day, operation_id=operation_id)
+
+
+def _replay(*, user: User, operation_id: str, asset_code: str, amount: Decimal) -> FaucetCredit | None:
+    """The answer to a call whose request id was credited before, or None if it never was."""
+    entry = LedgerEntry.objects.filter(user=user, operation_id=operation_id).select_related("asset").first()
+    if entry is None:
+        return None
+    if entry.asset.code != asset_code or entry.delta_free != amount:
+        raise ApiError(
+            ErrorCode.ILLEGAL_PARAMETER,
+            f"This request id was used for {plain_decimal(entry.delta_free)} {entry.asset.code}; "
+            "use a new one for another credit.",
+            reason=REQUEST_ID_REUSED,
+        )
+    return _answer(user=user, asset=entry.asset, amount=amount, replayed=True)
+
+
+def _answer(*, user: User, asset: Asset, amount: Decimal, replayed: bool) -> FaucetCredit:
+    balance = Balance.objects.filter(user=user, asset=asset).first()
+    credited = faucet_credited_today(user=user, asset=asset)
+    per_day = settings.FAUCET_MAX_PER_DAY.get(asset.code, credited)
+    return FaucetCredit(
+        asset=asset.code,
+        amount=amount,
+        free=balance.free if balance is not None else Decimal(0),
+        locked=balance.locked if balance is not None else Decimal(0),
+        credited_today=credited,
+        remaining_today=max(per_day - credited, Decimal(0)),
+        replayed=replayed,
+    )
 
 
 @contextlib.contextmanager
@@ -125,7 +204,9 @@ def _unlock(key: str, token: str) -> None:
         cache.delete(key)
 
 
-def _credit(*, user: User, asset: Asset, amount: Decimal, per_day: Decimal) -> FaucetCredit:
+def _credit(
+    *, user: User, asset: Asset, amount: Decimal, per_day: Decimal, operation_id: str
+) -> FaucetCredit:
     asset_code = asset.code
     before = faucet_credited_today(user=user, asset=asset)
     if before + amount > per_day:
@@ -141,7 +222,7 @@ def _credit(*, user: User, asset: Asset, amount: Decimal, per_day: Decimal) -> F
         "user_id": user.pk,
         "asset": asset.code,
         "amount": plain_decimal(amount),
-        "operation_id": f"{OPERATION_PREFIX}{uuid.uuid4().hex}",
+        "operation_id": operation_id,
         "note": "faucet",
     }
     reply = engine_send(
@@ -149,6 +230,8 @@ def _credit(*, user: User, asset: Asset, amount: Decimal, per_day: Decimal) -> F
     )
     if not reply.get("ok"):
         raise engine_refusal_error(reply, default=ErrorCode.UNKNOWN)
+    if not reply.get("created", True):  # a concurrent call with the same request id credited it
+        return _answer(user=user, asset=asset, amount=amount, replayed=True)
     credited = before + amount
     return FaucetCredit(
         asset=asset.code,

@@ -7,6 +7,7 @@ from django.db.models import QuerySet, Sum
 
 from accounts.models import Asset, Balance, LedgerEntry, User
 from quantx_site.errors import ApiError, ErrorCode
+from quantx_site.time_range import time_range_filter
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,16 @@ def balance_list(*, user: User) -> QuerySet[Balance]:
     return Balance.objects.filter(user=user).select_related("asset").order_by("asset__code")
 
 
-def ledger_list(*, user: User, asset: str | None = None, reason: str | None = None) -> QuerySet[LedgerEntry]:
-    """The user's ledger entries, newest first, optionally of one asset code (unknown: 400 -1100)
-    and one reason."""
+def ledger_list(
+    *,
+    user: User,
+    asset: str | None = None,
+    reason: str | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+) -> QuerySet[LedgerEntry]:
+    """The user's ledger entries, newest first, optionally of one asset code (unknown: 400 -1100),
+    one reason, and a time range (ms, both ends inclusive: quantx_site.time_range)."""
     entries = LedgerEntry.objects.filter(user=user).select_related("asset")
     if asset is not None:
         if not Asset.objects.filter(code=asset).exists():
@@ -63,4 +71,5 @@ def ledger_list(*, user: User, asset: str | None = None, reason: str | None = No
         entries = entries.filter(asset__code=asset)
     if reason is not None:
         entries = entries.filter(reason=reason)
+    entries = time_range_filter(entries, field="created_at", start_ms=start_ms, end_ms=end_ms)
     return entries.order_by("-id")

@@ -6,8 +6,10 @@ exceptions, so admin views, management commands and APIs never write balances th
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from accounts.models import Asset, LedgerReason, User
+from accounts.audit import staff_audited
+from accounts.models import Asset, LedgerReason, StaffActionKind, User
 from engine.client.errors import engine_send
 
 
@@ -25,7 +27,6 @@ class BalanceChangeRefused(Exception):
 
 _OPS = {
     LedgerReason.DEPOSIT: "deposit",
-    LedgerReason.WITHDRAWAL: "withdraw",
     LedgerReason.ADJUSTMENT: "adjust",
 }
 
@@ -49,15 +50,17 @@ def balance_adjust(
 ) -> AdjustResult:
     """Credits (amount > 0) or debits (amount < 0) a user's free balance, with one ledger entry.
 
-    DEPOSIT credits, WITHDRAWAL debits (pass the amount negative), ADJUSTMENT is a staff change
-    either way and needs `created_by` and a `note`. Idempotent on `operation_id`: the same id with
-    the same change returns created=False; with another change it raises OperationConflict. A debit
-    beyond the free balance raises InsufficientFunds. On any refusal nothing is written.
+    DEPOSIT credits, ADJUSTMENT is a staff change either way and needs `created_by` and a `note`.
+    (Funds leave only as withdrawals, held first and then completed by staff: accounts.withdrawals.)
+    Idempotent on `operation_id`: the same id with the same change returns created=False; with
+    another change it raises OperationConflict. A debit beyond the free balance raises
+    InsufficientFunds. On any refusal nothing is written. A staff adjustment is recorded in the
+    staff audit trail (accounts.audit), the note as its reason.
     """
     op = _OPS.get(LedgerReason(reason)) if reason in LedgerReason.values else None
     if op is None:
-        raise ValueError(f"{reason} is not a deposit, withdrawal or adjustment")
-    if amount == 0 or (op == "deposit" and amount < 0) or (op == "withdraw" and amount > 0):
+        raise ValueError(f"{reason} is not a deposit or an adjustment")
+    if amount == 0 or (op == "deposit" and amount < 0):
         raise ValueError(f"amount {amount} does not fit {reason}")
     if not operation_id:
         raise ValueError("operation_id is required")
@@ -65,11 +68,25 @@ def balance_adjust(
         "op": op,
         "user_id": user.pk,
         "asset": asset.code,
-        "amount": f"{abs(amount) if op != 'adjust' else amount:f}",
+        "amount": f"{amount:f}",
         "operation_id": operation_id,
         "note": note,
         "staff_id": created_by.pk if created_by is not None else None,
     }
+    if op != "adjust" or created_by is None:
+        return _balance_change(command, user=user, asset=asset, amount=amount, operation_id=operation_id)
+    details = {"asset": asset.code, "amount": f"{amount:f}", "operation_id": operation_id}
+    with staff_audited(
+        actor=created_by, action=StaffActionKind.BALANCE_ADJUSTMENT, target=user, reason=note, details=details
+    ) as audit:
+        result = _balance_change(command, user=user, asset=asset, amount=amount, operation_id=operation_id)
+        audit.update(created=result.created, free=f"{result.free:f}", locked=f"{result.locked:f}")
+    return result
+
+
+def _balance_change(
+    command: dict[str, Any], *, user: User, asset: Asset, amount: Decimal, operation_id: str
+) -> AdjustResult:
     reply = engine_send(
         command, unknown_msg="The engine did not answer in time; submit again (it applies once)."
     )

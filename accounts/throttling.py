@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.rate_headers import rate_usage_record
 from accounts.rate_window import window_hit
 
 
@@ -35,6 +36,13 @@ class ScopeRateThrottle(SimpleRateThrottle):
             return True
         self.key = self.get_cache_key(request, view)
         self.count, self.seconds_left = window_hit(self.key, self.duration)
+        rate_usage_record(
+            request,
+            limit=self.num_requests,
+            count=self.count,
+            seconds_left=self.seconds_left,
+            window=self.duration,
+        )
         return self.count <= self.num_requests
 
     def wait(self) -> float:

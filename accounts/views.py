@@ -23,6 +23,7 @@ from accounts.forms import ApiKeyForm, FaucetForm, LedgerFilterForm, SignupForm
 from accounts.models import Asset
 from accounts.selectors import balance_list, ledger_list
 from accounts.throttling import ApiKeyCreateThrottle, LoginThrottle, RegisterThrottle
+from accounts.views_withdrawals import withdrawals_page_context
 from quantx_site.errors import ApiError
 from quantx_site.serializers import validated
 from trading.forms import error_words
@@ -126,7 +127,8 @@ def balances(request: HttpRequest) -> HttpResponse:
     if not order_list(user=user).exists():  # type: ignore[arg-type]
         first_run = {"funded": any(r["total"] for r in rows), "market": instrument_list().first()}
     context = {"balances": rows, "faucet_form": _faucet_form(), "faucet_caps": settings.FAUCET_MAX_PER_CALL,
-               "tab": "balances", "account": summary, "first_run": first_run}  # fmt: skip
+               "tab": "balances", "account": summary, "first_run": first_run,
+               **withdrawals_page_context(user=user)}  # type: ignore[arg-type]  # fmt: skip
     return render(request, "accounts/balances.html", context)
 
 

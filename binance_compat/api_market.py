@@ -181,6 +181,9 @@ class TickerPriceApi(_TickerApi):
 
 class BookTickerApi(_TickerApi):
     def get(self, request: Request) -> Response:
-        tickers, single = self.tickers()
+        """The top of each book from the depth snapshot, as /api/v1/ book-ticker/ and `book:` read it."""
+        single = self.params.has("symbol")
+        instruments = _instruments(self.params) or []
         self.params.done()
-        return self.answer([encode.book_ticker(t) for t in tickers], single)
+        books = [market.book_ticker_snapshot(i)[1] for i in instruments]
+        return self.answer([encode.book_ticker(b) for b in books], single)

@@ -149,8 +149,9 @@ class Kline(Encoder):
 
 
 class Ticker(Encoder):
-    """`<symbol>@ticker`, `@miniTicker` or `@bookTicker`, from the ticker QuantX publishes with
-    every change of the symbol (and its snapshot when subscribing)."""
+    """`<symbol>@ticker` or `@miniTicker`, from the ticker QuantX publishes with every change of the
+    symbol, and `@bookTicker` from the `book:` channel (sent when the top of the book changes; its
+    best_* fields are the ticker's); each with its snapshot when subscribing."""
 
     def __init__(self, symbol: str, kind: str) -> None:
         self.symbol = symbol

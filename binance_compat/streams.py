@@ -38,6 +38,7 @@ from marketdata.channels import ChannelSpec, snapshots_read
 from marketdata.hub import Frame, Hub, Outbox, Send, Subscription
 from marketdata.protocol import (
     BALANCES,
+    BOOK,
     CANDLES,
     DEPTH,
     INTERVALS,
@@ -93,6 +94,8 @@ class StreamName:
             return ChannelSpec(
                 public_key(CANDLES, qx_symbol, self.interval), CANDLES, qx_symbol, self.interval
             )
+        if self.kind == "bookTicker":  # only when the top of the book changes, as Binance's
+            return ChannelSpec(public_key(BOOK, qx_symbol), BOOK, qx_symbol)
         return ChannelSpec(public_key(TICKER, qx_symbol), TICKER, qx_symbol)
 
     def encoder(self) -> Encoder:

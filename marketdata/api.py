@@ -15,11 +15,13 @@ from rest_framework.views import APIView
 
 from marketdata import selectors
 from marketdata.serializers import (
+    BookTickerOutputSerializer,
     CandleOutputSerializer,
     CandlesQuerySerializer,
     DepthOutputSerializer,
     DepthQuerySerializer,
     PublicTradeOutputSerializer,
+    ServerTimeOutputSerializer,
     TickerOutputSerializer,
     TradesQuerySerializer,
     UpdatesOutputSerializer,
@@ -41,6 +43,37 @@ def _errors_400(*extra: tuple[ErrorCode, str]) -> dict[int, OpenApiResponse]:
 class PublicApi(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
+
+
+class ServerTimeApi(PublicApi):
+    @extend_schema(
+        tags=[TAG_MARKET],
+        operation_id="server_time",
+        summary="Server time",
+        description="The server's clock, to measure your offset before signing requests (a signed request's "
+        "timestamp must be within its receive window: docs/api-auth.md). No database or cache is read.",
+        auth=[],
+        responses={200: ServerTimeOutputSerializer, **error_responses(400)},
+    )
+    def get(self, request: Request) -> Response:
+        validated(StrictSerializer, request.query_params)
+        return Response(ServerTimeOutputSerializer(selectors.server_time()).data)
+
+
+class BookTickerApi(PublicApi):
+    @extend_schema(
+        tags=[TAG_MARKET],
+        operation_id="market_book_ticker",
+        summary="Best bid and ask",
+        description="The top of the book, read from the same snapshot as `depth/` (so it equals its first "
+        "level on each side), with the market sequence `seq` it reflects. The WebSocket channel "
+        "`book:<SYMBOL>` sends the same object on every change of the top of the book.",
+        auth=[],
+        responses={200: BookTickerOutputSerializer, **_errors_400()},
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        validated(StrictSerializer, request.query_params)
+        return Response(BookTickerOutputSerializer(selectors.book_ticker_get(symbol=symbol)).data)
 
 
 class DepthApi(PublicApi):

@@ -11,4 +11,6 @@ urlpatterns = [
     path("markets/<str:symbol>/candles/", api.CandlesApi.as_view(), name="api-market-candles"),
     path("markets/<str:symbol>/updates/", api.UpdatesApi.as_view(), name="api-market-updates"),
     path("tickers/", api.TickerListApi.as_view(), name="api-tickers"),
+    path("time/", api.ServerTimeApi.as_view(), name="api-time"),
+    path("markets/<str:symbol>/book-ticker/", api.BookTickerApi.as_view(), name="api-market-book-ticker"),
 ]

@@ -13,6 +13,7 @@ from accounts.models import User
 from marketdata import selectors
 from marketdata.protocol import (
     BALANCES,
+    BOOK,
     CANDLES,
     DEPTH,
     EV_ERROR,
@@ -25,8 +26,10 @@ from marketdata.protocol import (
     SNAPSHOT_TRADES,
     TICKER,
     TRADES,
+    WITHDRAWALS,
     private_key,
 )
+from marketdata.withdrawals import withdrawals_snapshot
 from quantx_site.errors import ErrorCode
 from trading.selectors import instrument_list
 
@@ -119,9 +122,14 @@ def snapshots_read(specs: list[ChannelSpec], user: User | None) -> list[tuple[Ch
                 symbol=instrument.symbol, interval=spec.interval or "", limit=SNAPSHOT_CANDLES
             )
             data = [c.as_wire() for c in candles]
+        elif spec.kind == BOOK:
+            seq, data = selectors.book_ticker_snapshot(instruments[spec.symbol])  # type: ignore[index]
         elif spec.kind == ORDERS:
             assert user is not None
             seq, data = selectors.open_orders_snapshot(user=user)
+        elif spec.kind == WITHDRAWALS:
+            assert user is not None
+            seq, data = withdrawals_snapshot(user=user)
         else:
             assert user is not None and spec.kind == BALANCES
             seq, data = selectors.balances_snapshot(user=user)

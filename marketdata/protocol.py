@@ -55,8 +55,11 @@ TICKER: Final = "ticker"
 CANDLES: Final = "candles"
 ORDERS: Final = "orders"
 BALANCES: Final = "balances"
-PUBLIC_KINDS: Final = frozenset({DEPTH, TRADES, TICKER, CANDLES})
-PRIVATE_KINDS: Final = frozenset({ORDERS, BALANCES})
+BOOK: Final = "book"
+"""Best bid/ask and sizes, sent when the top of the book changes (marketdata.book_ticker)."""
+WITHDRAWALS: Final = "withdrawals"
+PUBLIC_KINDS: Final = frozenset({DEPTH, TRADES, TICKER, CANDLES, BOOK})
+PRIVATE_KINDS: Final = frozenset({ORDERS, BALANCES, WITHDRAWALS})
 
 INTERVALS: Final = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14_400, "1d": 86_400}
 """Candle intervals in seconds; each divides a UTC day, so periods align to UTC midnight."""

@@ -14,7 +14,9 @@ Per symbol whose book changed (the core's seq moved):
   every seq step changes the book), and the checksum of the top levels (marketdata.books);
 - trades: each trade with id, seq, price, qty, taker side, time and prev_seq (the previous
   trade's seq; loaded from the database once per symbol after a restart);
-- ticker, and the current candle of each interval if it traded (marketdata.stats).
+- ticker, and the current candle of each interval if it traded (marketdata.stats);
+- book: the best bid and ask with their sizes, only when they differ from the last ones sent
+  (marketdata.book_ticker), a whole state with the symbol's seq like the ticker.
 Per user touched (not the fee account): an execution report per order event on `orders`, and the
 new free/locked of every asset that changed on `balances`, each stream numbered 1, 2, 3... per user
 (marketdata.models.StreamSeq, written before publishing so a restart continues the numbers).
@@ -42,6 +44,7 @@ from engine.worker.persistence import Row, Table
 from engine.worker.records import Batch, Market, TradeRecord
 from engine.worker.state import WorkerState
 from marketdata import store
+from marketdata.book_ticker import Top, book_top, book_wire
 from marketdata.books import checksum, levels_format
 from marketdata.candles import datetime_to_ms
 from marketdata.models import StreamSeq
@@ -49,6 +52,7 @@ from marketdata.order_fields import stop_and_list_fields
 from marketdata.protocol import (
     BALANCES,
     BATCH_MESSAGE_TYPE,
+    BOOK,
     CANDLES,
     CHECKSUM_LEVELS,
     DEPTH,
@@ -133,6 +137,7 @@ class Publisher:
         self.windows: dict[str, list[int]] = {}
         self.stats: dict[str, SymbolStats] = {}
         self.user_seqs: dict[int, list[int]] = {}  # user id -> [orders seq, balances seq]
+        self.tops: dict[str, Top] = {}  # symbol -> the top of the book last sent on `book:`
 
     def frames_of(
         self, state: WorkerState, batch: Batch, cached: dict[str, Any], seq_rows: list[Row]
@@ -201,6 +206,12 @@ class Publisher:
         }
         trades = self._trades(market, ch.trades, trade_rows, now_ms)
         frames = [_frame(public_key(DEPTH, symbol), seq, prev_seq, {**depth, "time": now_ms})]
+        top = book_top(top_bids, top_asks)
+        if self.tops.get(symbol) != top:  # (after a restart the first batch sends it: unknown before)
+            self.tops[symbol] = top
+            frames.append(
+                _frame(public_key(BOOK, symbol), seq, None, {**book_wire(symbol, top), "time": now_ms})
+            )
         if trades:
             frames.append(
                 _frame(public_key(TRADES, symbol), trades[-1]["seq"], trades[0]["prev_seq"], trades)

@@ -22,6 +22,7 @@ from accounts.money import from_atoms, plain_decimal
 from engine.core import InstrumentSpec
 from engine.models import SymbolState
 from marketdata import store
+from marketdata.book_ticker import book_top, book_wire
 from marketdata.books import DepthSnapshot, levels_format
 from marketdata.candles import Candle, candles_query, datetime_to_ms, ms_to_datetime, trade_aggregates
 from marketdata.models import StreamSeq
@@ -289,3 +290,25 @@ def balances_snapshot(*, user: User) -> tuple[int, list[dict[str, Any]]]:
         {"asset": b.asset.code, "free": plain_decimal(b.free), "locked": plain_decimal(b.locked)}
         for b in rows
     ]
+
+
+# ---------------------------------------------------------------------------- book ticker, time
+
+
+def book_ticker_snapshot(instrument: Instrument) -> tuple[int, dict[str, Any]]:
+    """(seq, best bid/ask) from the depth snapshot (marketdata.book_ticker)."""
+    depth = depth_snapshot(instrument)
+    return depth.seq, book_wire(instrument.symbol, book_top(depth.bids, depth.asks))
+
+
+def book_ticker_get(*, symbol: str) -> dict[str, Any]:
+    """The book ticker of a listed symbol (unknown: 400 -1121) with the seq it reflects."""
+    seq, data = book_ticker_snapshot(instrument_get(symbol=symbol))
+    return {**data, "seq": seq}
+
+
+def server_time() -> dict[str, Any]:
+    """The server clock in ms and ISO 8601 (the same millisecond)."""
+    ms = now_ms()
+    iso = ms_to_datetime(ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return {"server_time": ms, "iso": iso}

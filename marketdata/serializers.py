@@ -127,6 +127,22 @@ class TickerOutputSerializer(serializers.Serializer):
     time = serializers.IntegerField(help_text="When it was computed (ms).")
 
 
+@extend_schema_serializer(component_name="BookTicker")
+class BookTickerOutputSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    seq = serializers.IntegerField(help_text="The market sequence the top of the book reflects.")
+    best_bid = serializers.CharField(allow_null=True, help_text="Highest bid price; null if no bids.")
+    best_bid_qty = serializers.CharField(allow_null=True, help_text="Quantity resting at best_bid.")
+    best_ask = serializers.CharField(allow_null=True, help_text="Lowest ask price; null if no asks.")
+    best_ask_qty = serializers.CharField(allow_null=True, help_text="Quantity resting at best_ask.")
+
+
+@extend_schema_serializer(component_name="ServerTime")
+class ServerTimeOutputSerializer(serializers.Serializer):
+    server_time = serializers.IntegerField(help_text="ms since the Unix epoch (UTC).")
+    iso = serializers.CharField(help_text='The same instant in ISO 8601, UTC: "2026-12-01T17:00:00.123Z".')
+
+
 @extend_schema_serializer(component_name="Candle")
 class CandleOutputSerializer(serializers.Serializer):
     open_time = serializers.IntegerField(

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.rate_headers.RateLimitHeadersMiddleware",  # RateLimit-* from the throttles' own counters
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "quantx_site.middleware.ApiTrailingSlashMiddleware",
@@ -221,6 +222,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "quantx_site.openapi.schema_make_true",
+        "accounts.rate_headers.schema_rate_limit_headers",
     ],
     # Several fields are called "status" with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
@@ -268,7 +270,10 @@ ENGINE_EMBEDDED = env_bool("QX_ENGINE_EMBEDDED", not REDIS_URL)
 ENGINE_MAX_BATCH = env_int("QX_ENGINE_MAX_BATCH", 500, minimum=1)
 ENGINE_FEE_USERNAME = "quantx-fees"
 # Factories of the engine worker's batch hooks (engine.worker.hooks): market data registers here.
-ENGINE_BATCH_HOOKS = ["marketdata.publisher.MarketDataHook"]
+ENGINE_BATCH_HOOKS = [
+    "marketdata.publisher.MarketDataHook",
+    "marketdata.withdrawal_stream.WithdrawalStreamHook",
+]
 # Longest a process answers from its copy of the instruments without hearing of a change
 # (trading/selectors.py; engine replies and local saves drop it sooner). 0: no cache.
 INSTRUMENT_CACHE_SECONDS = env_int("QX_INSTRUMENT_CACHE_SECONDS", 5, minimum=0)
@@ -284,3 +289,6 @@ FAUCET_MAX_PER_DAY = env_decimal_map(
 )
 if set(FAUCET_MAX_PER_CALL) != set(FAUCET_MAX_PER_DAY):
     raise ImproperlyConfigured("QX_FAUCET_MAX_PER_CALL and QX_FAUCET_MAX_PER_DAY must list the same assets")
+# Embedded demo only: complete PENDING withdrawals this many seconds after their request, as if staff
+# approved them (accounts.withdrawal_autocomplete). 0 (the default): only staff decide.
+WITHDRAWAL_AUTO_COMPLETE_SECONDS = env_int("QX_WITHDRAWAL_AUTO_COMPLETE_SECONDS", 0, minimum=0)

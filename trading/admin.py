@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from accounts.admin import ReadOnlyAdmin
+from accounts.admin_reason import staff_reason
 from quantx_site.errors import ApiError
 from trading.models import OPEN_STATUSES, Instrument, InstrumentStatus, Order, OrderList, Position, Trade
 from trading.staff import StaffActionRefused, instrument_reload, instrument_set_status, order_force_cancel
@@ -35,29 +37,37 @@ class InstrumentAdmin(admin.ModelAdmin):
         except ENGINE_ERRORS as exc:
             messages.warning(request, f"Saved, but the engine has not picked it up yet: {exc}")
 
-    def _set_status(self, request: HttpRequest, queryset: QuerySet[Instrument], status: str) -> None:
+    def _set_status(
+        self, request: HttpRequest, queryset: QuerySet[Instrument], status: str, title: str
+    ) -> TemplateResponse | None:
+        reason = staff_reason(self, request, queryset, title=title, required=False)
+        if isinstance(reason, TemplateResponse):
+            return reason
         done = []
         for instrument in queryset:
             try:
-                instrument_set_status(instrument=instrument, status=status, staff=request.user)  # type: ignore[arg-type]
+                instrument_set_status(instrument=instrument, status=status, staff=request.user, reason=reason)  # type: ignore[arg-type]
             except ENGINE_ERRORS as exc:
                 self.message_user(request, f"{instrument}: {exc}", level=messages.ERROR)
             else:
                 done.append(instrument.symbol)
         if done:
             self.message_user(request, f"{', '.join(done)} set to {status}.")
+        return None
 
     @admin.action(description="Halt trading", permissions=["change"])
-    def halt(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
-        self._set_status(request, queryset, InstrumentStatus.HALTED)
+    def halt(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> TemplateResponse | None:
+        return self._set_status(request, queryset, InstrumentStatus.HALTED, "Halt trading")
 
     @admin.action(description="Resume trading", permissions=["change"])
-    def resume(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
-        self._set_status(request, queryset, InstrumentStatus.TRADING)
+    def resume(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> TemplateResponse | None:
+        return self._set_status(request, queryset, InstrumentStatus.TRADING, "Resume trading")
 
     @admin.action(description="Cancel-only (no new orders)", permissions=["change"])
-    def cancel_only(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
-        self._set_status(request, queryset, InstrumentStatus.CANCEL_ONLY)
+    def cancel_only(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> TemplateResponse | None:
+        return self._set_status(
+            request, queryset, InstrumentStatus.CANCEL_ONLY, "Cancel-only (no new orders)"
+        )
 
 
 @admin.register(Order)
@@ -74,15 +84,25 @@ class OrderAdmin(ReadOnlyAdmin):
         return request.user.has_perm("trading.change_order")
 
     @admin.action(description="Force-cancel selected open orders", permissions=["force_cancel"])
-    def force_cancel(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+    def force_cancel(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
+        open_orders = queryset.filter(status__in=OPEN_STATUSES)
+        if not open_orders.exists():
+            self.message_user(request, "None of the selected orders is open.", level=messages.WARNING)
+            return None
+        reason = staff_reason(
+            self, request, open_orders, title="Force-cancel these open orders", required=True
+        )
+        if isinstance(reason, TemplateResponse):
+            return reason
         canceled = 0
-        for order in queryset.filter(status__in=OPEN_STATUSES):
+        for order in open_orders:
             try:
-                order_force_cancel(order=order, staff=request.user)  # type: ignore[arg-type]
+                order_force_cancel(order=order, staff=request.user, reason=reason)  # type: ignore[arg-type]
                 canceled += 1
             except ENGINE_ERRORS as exc:
                 self.message_user(request, f"Order {order.id}: {exc}", level=messages.ERROR)
         self.message_user(request, f"Canceled {canceled} order(s).")
+        return None
 
 
 @admin.register(Trade)

@@ -96,6 +96,8 @@ class OrderListApi(APIView):
             symbol=query.get("symbol"),
             statuses=query.get("status"),
             side=query.get("side"),
+            start_ms=query.get("start_time"),
+            end_ms=query.get("end_time"),
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(orders, request, view=self)
@@ -351,7 +353,11 @@ class TradeListApi(APIView):
     def get(self, request: Request) -> Response:
         query = validated(TradeListQuerySerializer, request.query_params)
         trades = selectors.trade_list(
-            user=request.user, symbol=query.get("symbol"), order_id=query.get("order_id")
+            user=request.user,
+            symbol=query.get("symbol"),
+            order_id=query.get("order_id"),
+            start_ms=query.get("start_time"),
+            end_ms=query.get("end_time"),
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(trades, request, view=self)

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from accounts.serializers import StrictCharField
 from quantx_site.pagination import PageQuerySerializer
 from quantx_site.serializers import AmountField, OutputSerializer, StrictSerializer
+from quantx_site.time_range import TimeRangeQueryMixin
 from trading.models import OrderListStatus, SelfTradePrevention, Side, TimeInForce
 from trading.serializers import (
     CLIENT_ORDER_ID,
@@ -69,7 +70,7 @@ class OcoPlaceInputSerializer(StrictSerializer):
     )
 
 
-class OrderListQuerySerializer(PageQuerySerializer):
+class OrderListsQuerySerializer(TimeRangeQueryMixin, PageQuerySerializer):
     symbol = StrictCharField(required=False, max_length=20)
     status = serializers.ChoiceField(
         choices=["open", "closed", *OrderListStatus.values],

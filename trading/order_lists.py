@@ -20,6 +20,7 @@ from accounts.money import plain_decimal
 from engine.client.errors import engine_refusal_error, engine_send
 from engine.client.protocol import OP_CANCEL_LIST, OP_PLACE_OCO
 from quantx_site.errors import ApiError, ErrorCode
+from quantx_site.time_range import time_range_filter
 from trading.filters import instrument_status_check, order_filters_check, trailing_delta_check
 from trading.models import Order, OrderList, OrderListStatus, OrderType, Side
 from trading.selectors import MAX_ID, instrument_get
@@ -233,10 +234,16 @@ def _lists_of(user: User) -> QuerySet[OrderList]:
 
 
 def order_list_list(
-    *, user: User, symbol: str | None = None, statuses: list[str] | None = None
+    *,
+    user: User,
+    symbol: str | None = None,
+    statuses: list[str] | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
 ) -> QuerySet[OrderList]:
-    """The user's lists, newest first, optionally of one symbol (unknown: 400 -1121) and statuses."""
-    lists = _lists_of(user)
+    """The user's lists, newest first, optionally of one symbol (unknown: 400 -1121), some statuses,
+    placed in a time range (ms, both ends inclusive: quantx_site.time_range)."""
+    lists = time_range_filter(_lists_of(user), field="created_at", start_ms=start_ms, end_ms=end_ms)
     if symbol is not None:
         lists = lists.filter(instrument=instrument_get(symbol=symbol))
     if statuses is not None:

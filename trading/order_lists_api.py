@@ -18,7 +18,7 @@ from trading.api import TAG_ORDERS, OrderPlaceThrottle, ReadOrTradeScope
 from trading.order_list_serializers import (
     OcoPlaceInputSerializer,
     OrderListOutputSerializer,
-    OrderListQuerySerializer,
+    OrderListsQuerySerializer,
     OrderListWithFillsOutputSerializer,
 )
 from trading.serializers import ENGINE_UNAVAILABLE_RESPONSES, order_error_responses
@@ -137,14 +137,19 @@ class OrderListListApi(APIView):
         tags=[TAG_ORDERS],
         operation_id="order_lists_list",
         summary="List my order lists",
-        description="Newest first, cursor-paginated (follow `next`), each with its two legs.",
-        parameters=[OrderListQuerySerializer],
+        description="Newest first, cursor-paginated (follow `next`), each with its two legs; `start_time` / "
+        "`end_time` (ms, inclusive) bound when the list was placed.",
+        parameters=[OrderListsQuerySerializer],
         responses={200: OrderListOutputSerializer(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
-        query = validated(OrderListQuerySerializer, request.query_params)
+        query = validated(OrderListsQuerySerializer, request.query_params)
         lists = order_lists.order_list_list(
-            user=request.user, symbol=query.get("symbol"), statuses=query.get("status")
+            user=request.user,
+            symbol=query.get("symbol"),
+            statuses=query.get("status"),
+            start_ms=query.get("start_time"),
+            end_ms=query.get("end_time"),
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(lists, request, view=self)

@@ -28,6 +28,7 @@ from rest_framework import status
 
 from accounts.models import User
 from quantx_site.errors import ApiError, ErrorCode
+from quantx_site.time_range import time_range_filter
 from trading.models import Instrument, Order, Side, Trade
 
 MAX_ID = 2**63 - 1
@@ -98,9 +99,11 @@ def order_list(
     symbol: str | None = None,
     statuses: Collection[str] | None = None,
     side: str | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
 ) -> QuerySet[Order]:
     """The user's orders, newest first, optionally of one symbol (unknown: 400 -1121), some
-    statuses, one side."""
+    statuses, one side, placed in a time range (ms, both ends inclusive: quantx_site.time_range)."""
     orders = _orders_of(user)
     if symbol is not None:
         orders = orders.filter(instrument=instrument_get(symbol=symbol))
@@ -108,6 +111,7 @@ def order_list(
         orders = orders.filter(status__in=list(statuses))
     if side is not None:
         orders = orders.filter(side=side)
+    orders = time_range_filter(orders, field="created_at", start_ms=start_ms, end_ms=end_ms)
     return orders.order_by("-id")
 
 
@@ -160,15 +164,24 @@ class Fill:
     time: datetime
 
 
-def trade_list(*, user: User, symbol: str | None = None, order_id: int | None = None) -> QuerySet[Trade]:
+def trade_list(
+    *,
+    user: User,
+    symbol: str | None = None,
+    order_id: int | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+) -> QuerySet[Trade]:
     """Trades the user took part in (as taker, maker or both), newest first, optionally of one symbol
-    (unknown: 400 -1121) or one of the user's orders; turn a page of them into rows with `fills_of`."""
+    (unknown: 400 -1121), one of the user's orders, or a time range (ms, both ends inclusive:
+    quantx_site.time_range); turn a page of them into rows with `fills_of`."""
     mine = Q(taker=user) | Q(maker=user)
     if order_id is not None:
         mine = Q(taker=user, taker_order_id=order_id) | Q(maker=user, maker_order_id=order_id)
     trades = Trade.objects.filter(mine).select_related("instrument__base", "instrument__quote")
     if symbol is not None:
         trades = trades.filter(instrument=instrument_get(symbol=symbol))
+    trades = time_range_filter(trades, field="created_at", start_ms=start_ms, end_ms=end_ms)
     return trades.order_by("-id")
 
 

@@ -17,6 +17,7 @@ from quantx_site.errors import ErrorCode
 from quantx_site.openapi import ErrorSerializer
 from quantx_site.pagination import PageQuerySerializer
 from quantx_site.serializers import AmountField, AmountOutField, OutputSerializer, StrictSerializer
+from quantx_site.time_range import TimeRangeQueryMixin
 from trading.models import (
     OPEN_STATUSES,
     InstrumentStatus,
@@ -98,7 +99,7 @@ class OrderAmendInputSerializer(StrictSerializer):
     qty = AmountField(help_text="The new open quantity (`remaining`): below the current one, on the lot.")
 
 
-class OrderListQuerySerializer(PageQuerySerializer):
+class OrderListQuerySerializer(TimeRangeQueryMixin, PageQuerySerializer):
     symbol = StrictCharField(required=False, max_length=20)
     status = serializers.ChoiceField(
         choices=list(STATUS_FILTERS),
@@ -116,7 +117,7 @@ class OrderCancelAllQuerySerializer(StrictSerializer):
     side = serializers.ChoiceField(choices=Side.choices, required=False)
 
 
-class TradeListQuerySerializer(PageQuerySerializer):
+class TradeListQuerySerializer(TimeRangeQueryMixin, PageQuerySerializer):
     symbol = StrictCharField(required=False, max_length=20)
     order_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 

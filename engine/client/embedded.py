@@ -19,6 +19,9 @@ from engine.client.protocol import ENGINE_CHANNEL
 _workers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Any]]" = (
     weakref.WeakKeyDictionary()
 )
+_sweepers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Any]]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def ensure_embedded_engine(layer: Any) -> None:
@@ -37,3 +40,13 @@ def ensure_embedded_engine(layer: Any) -> None:
     _workers[loop] = loop.create_task(
         worker.arun(), name="quantx-embedded-engine", context=contextvars.Context()
     )
+    sweeper = _sweepers.get(loop)
+    if settings.WITHDRAWAL_AUTO_COMPLETE_SECONDS and (sweeper is None or sweeper.done()):
+        # the demo's stand-in for staff approving withdrawals
+        from accounts.withdrawal_autocomplete import withdrawals_auto_complete_forever
+
+        _sweepers[loop] = loop.create_task(
+            withdrawals_auto_complete_forever(seconds=settings.WITHDRAWAL_AUTO_COMPLETE_SECONDS),
+            name="quantx-withdrawals-auto-complete",
+            context=contextvars.Context(),
+        )

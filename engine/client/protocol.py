@@ -33,7 +33,6 @@ OP_CANCEL: Final = "cancel"
 OP_CANCEL_ALL: Final = "cancel_all"
 OP_AMEND: Final = "amend"
 OP_DEPOSIT: Final = "deposit"
-OP_WITHDRAW: Final = "withdraw"
 OP_ADJUST: Final = "adjust"
 OP_SET_STATUS: Final = "set_status"
 OP_RELOAD_INSTRUMENT: Final = "reload_instrument"
@@ -41,6 +40,11 @@ OP_STATE: Final = "state"
 OP_PLACE_OCO: Final = "place_oco"
 OP_CANCEL_LIST: Final = "cancel_list"
 OP_TEST_PLACE: Final = "test_place"  # a place that changes nothing (engine.worker.whatif)
+
+OP_WITHDRAWAL_REQUEST: Final = "withdrawal_request"
+OP_WITHDRAWAL_CANCEL: Final = "withdrawal_cancel"
+OP_WITHDRAWAL_APPROVE: Final = "withdrawal_approve"
+OP_WITHDRAWAL_REJECT: Final = "withdrawal_reject"
 OPS: Final = frozenset(
     {
         OP_PLACE,
@@ -48,7 +52,6 @@ OPS: Final = frozenset(
         OP_CANCEL_ALL,
         OP_AMEND,
         OP_DEPOSIT,
-        OP_WITHDRAW,
         OP_ADJUST,
         OP_SET_STATUS,
         OP_RELOAD_INSTRUMENT,
@@ -56,6 +59,10 @@ OPS: Final = frozenset(
         OP_PLACE_OCO,
         OP_CANCEL_LIST,
         OP_TEST_PLACE,
+        OP_WITHDRAWAL_REQUEST,
+        OP_WITHDRAWAL_CANCEL,
+        OP_WITHDRAWAL_APPROVE,
+        OP_WITHDRAWAL_REJECT,
     }
 )
 

@@ -79,6 +79,9 @@ class Reason(StrEnum):
     RISK_INSUFFICIENT_FUNDS = "RISK_INSUFFICIENT_FUNDS"
     RISK_BAD_AMOUNT = "RISK_BAD_AMOUNT"  # deposit/withdraw amount <= 0, adjustment of 0
     RISK_UNKNOWN_ASSET = "RISK_UNKNOWN_ASSET"  # instrument without base/quote assets on an Exchange
+    RISK_UNKNOWN_WITHDRAWAL = "RISK_UNKNOWN_WITHDRAWAL"  # no pending withdrawal with that id
+    RISK_DUPLICATE_WITHDRAWAL = "RISK_DUPLICATE_WITHDRAWAL"  # a withdrawal id already holding funds
+    RISK_BAD_FEE = "RISK_BAD_FEE"  # a withdrawal fee < 0 or not below the amount
 
     @property
     def stage(self) -> str:
@@ -99,6 +102,8 @@ class BalanceReason(StrEnum):
     TRADE = "TRADE"
     FEE = "FEE"
     ADJUSTMENT = "ADJUSTMENT"
+    WITHDRAWAL_HOLD = "WITHDRAWAL_HOLD"
+    WITHDRAWAL_RELEASE = "WITHDRAWAL_RELEASE"
 
 
 # Aliases for hot paths (global load instead of an Enum attribute lookup).

@@ -66,7 +66,7 @@ class Refused:
     """A command that was not carried out; nothing changed (a refused ``place`` does not use its id).
 
     ``op`` is the command: place, place_oco (``order_id`` is its ``limit_id``), cancel, amend,
-    cancel_all, deposit, withdraw, adjust.
+    cancel_all, deposit, adjust, withdrawal_hold, withdrawal_release, withdrawal_complete.
     """
 
     op: str
@@ -81,7 +81,8 @@ class BalanceEvent:
     """One balance change of (owner, asset), in atoms (1e-8); one ledger entry each.
 
     ``order_id`` is set for order-related reasons, ``trade_seq`` (the symbol's trade seq) for TRADE and
-    FEE, ``ref`` for deposits, withdrawals and adjustments (the caller's reference).
+    FEE, ``ref`` for deposits and adjustments (the caller's reference), ``withdrawal_id`` for the
+    entries of a withdrawal (its hold, its release, or its completion and fee).
     """
 
     owner: int
@@ -92,6 +93,7 @@ class BalanceEvent:
     order_id: int | None = None
     trade_seq: int | None = None
     ref: str | None = None
+    withdrawal_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

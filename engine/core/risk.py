@@ -23,6 +23,8 @@ ledger entry each, so the sum of the events is the balances, exactly:
 - An OCO list has ONE hold for both legs (they can never both fill): a SELL holds qty of base, a
   BUY the higher of the two legs' limit prices x qty. When one leg ends (the list ends), the hold
   passes to the other leg, shrunk to what that leg alone needs (the difference is released).
+- A withdrawal holds its amount (free -> locked) until it is completed (the amount less its fee
+  leaves, the fee goes to ``fee_owner``) or released: engine/core/withdrawals.py.
 - Every accepted order gets its ORDER_HOLD first (when > 0), before the matching events; one that
   ends at once (REJECTED, FOK/IOC/MARKET that found nothing) gets the matching ORDER_RELEASE.
 
@@ -48,6 +50,7 @@ from engine.core.events import BalanceEvent, Event, OrderEvent, Refused, TradeEv
 from engine.core.holds import Hold, Market, fee_atoms, fee_rate
 from engine.core.risk_views import ExchangeViews
 from engine.core.spec import InstrumentSpec
+from engine.core.withdrawals import WithdrawalHold, WithdrawalHolds
 
 _HOLD = BalanceReason.ORDER_HOLD
 _RELEASE = BalanceReason.ORDER_RELEASE
@@ -57,7 +60,7 @@ _TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXP
 _HUGE = 1 << 62
 
 
-class Exchange(ExchangeViews):
+class Exchange(ExchangeViews, WithdrawalHolds):
     """Books and balances of the exchange. Single-threaded; deterministic."""
 
     def __init__(self, fee_owner: int = 0) -> None:
@@ -67,6 +70,9 @@ class Exchange(ExchangeViews):
         self._balances: dict[tuple[int, str], list[int]] = {}  # (owner, asset) -> [free, locked]
         self._holds: dict[int, Hold] = {}
         self._external: dict[str, int] = {}  # asset -> deposits - withdrawals + adjustments + restored
+        self._withdrawal_holds: dict[
+            int, WithdrawalHold
+        ] = {}  # pending withdrawals (engine.core.withdrawals)
 
     # ------------------------------------------------------------------ set-up
 
@@ -101,14 +107,6 @@ class Exchange(ExchangeViews):
             return [Refused("deposit", None, None, Reason.RISK_BAD_AMOUNT, owner)]
         self._flow(asset, atoms)
         return [self._change(owner, asset, atoms, 0, BalanceReason.DEPOSIT, ref=ref)]
-
-    def withdraw(self, owner: int, asset: str, atoms: int, ref: str | None = None) -> list[Event]:
-        if type(atoms) is not int or atoms <= 0:
-            return [Refused("withdraw", None, None, Reason.RISK_BAD_AMOUNT, owner)]
-        if self.balance(owner, asset)[0] < atoms:
-            return [Refused("withdraw", None, None, Reason.RISK_INSUFFICIENT_FUNDS, owner)]
-        self._flow(asset, -atoms)
-        return [self._change(owner, asset, -atoms, 0, BalanceReason.WITHDRAWAL, ref=ref)]
 
     def adjust(self, owner: int, asset: str, atoms: int, ref: str | None = None) -> list[Event]:
         """A signed staff change of the free balance; it cannot make free negative."""

@@ -9,6 +9,7 @@ from engine.core.enums import BUY, Side
 from engine.core.errors import InvariantError, RestoreError
 from engine.core.holds import Hold, Market
 from engine.core.views import OrderView
+from engine.core.withdrawals import WithdrawalHold
 
 
 class ExchangeViews:
@@ -19,6 +20,7 @@ class ExchangeViews:
     _balances: dict[tuple[int, str], list[int]]
     _holds: dict[int, Hold]
     _external: dict[str, int]  # asset -> deposits - withdrawals + adjustments + restored
+    _withdrawal_holds: dict[int, WithdrawalHold]
 
     def _flow(self, asset: str, atoms: int) -> None:
         self._external[asset] = self._external.get(asset, 0) + atoms
@@ -89,6 +91,8 @@ class ExchangeViews:
         for (owner, asset), (free, locked) in sorted(self._balances.items()):
             if free or locked:
                 h.update(f"{owner}|{asset}|{free}|{locked}\n".encode())
+        for wid, w in sorted(self._withdrawal_holds.items()):
+            h.update(f"w{wid}|{w.owner}|{w.asset}|{w.atoms}\n".encode())
         return h.hexdigest()
 
     def validate(self) -> None:
@@ -100,9 +104,9 @@ class ExchangeViews:
 
     def check_invariants(self) -> list[str]:
         """Broken money invariants, described (empty when all hold): no negative balance; each
-        locked balance equals its open orders' holds; every open order has a hold, and a BUY limit
-        holds exactly limit x remaining, a SELL remaining x lot; per asset, the sum of all balances
-        equals deposits - withdrawals + adjustments (+ restored balances)."""
+        locked balance equals its open orders' and pending withdrawals' holds; every open order has a
+        hold, and a BUY limit holds exactly limit x remaining, a SELL remaining x lot; per asset, the
+        sum of all balances equals deposits - withdrawals + adjustments (+ restored balances)."""
         problems = []
         held: dict[tuple[int, str], int] = defaultdict(int)
         counted: set[int] = set()
@@ -126,6 +130,10 @@ class ExchangeViews:
                 want = view.remaining * m.lot_atoms
             if want is not None and h.atoms != want:
                 problems.append(f"order {oid} holds {h.atoms} atoms, its remaining needs {want}")
+        for wid, w in self._withdrawal_holds.items():
+            held[(w.owner, w.asset)] += w.atoms
+            if w.atoms <= 0:
+                problems.append(f"withdrawal {wid} holds {w.atoms} atoms")
         for v in self.matching.open_orders():
             if v.order_id not in self._holds:
                 problems.append(f"open order {v.order_id} holds nothing")

@@ -38,12 +38,14 @@ from engine.worker.persistence import (
     POSITIONS,
     SYMBOLS,
     TRADES,
+    WITHDRAWALS,
     Rows,
     batch_write,
 )
 from engine.worker.records import Batch
 from engine.worker.recovery import state_load
 from engine.worker.state import Lookups, WorkerState
+from engine.worker.withdrawals import withdrawals_closed, withdrawals_forget, withdrawals_lookup
 from trading.models import Order
 
 log = logging.getLogger("quantx.engine")
@@ -72,6 +74,7 @@ class Applied:
     after_commit: list[Any] = field(default_factory=list)
     closed: list[tuple[tuple[int, str], int]] = field(default_factory=list)  # client ids of orders it closed
     operations: list[tuple[int, str, str]] = field(default_factory=list)
+    withdrawals_closed: list[int] = field(default_factory=list)
     apply_seconds: float = 0.0
 
 
@@ -116,6 +119,7 @@ class BatchRunner:
             if order_id not in state.orders:  # closed in this batch
                 state.uncommitted_closed[order_id] = record
                 applied.closed.append(((record.user_id, record.client_order_id), order_id))
+        applied.withdrawals_closed = withdrawals_closed(state)
         for entry in batch.ledger:
             if entry.operation_id:
                 operation = (entry.user_id, entry.asset_code, entry.operation_id)
@@ -143,6 +147,7 @@ class BatchRunner:
                     del state.client_ids[key]  # the database answers for it now
             for op_key in applied.operations:
                 state.uncommitted_operations.pop(op_key, None)
+            withdrawals_forget(state, applied.withdrawals_closed)
 
     def _lookup(self, commands: list[dict[str, Any]]) -> Lookups:
         state = self.state
@@ -165,7 +170,7 @@ class BatchRunner:
                 known = {
                     (o.user_id, o.client_order_id): o for o in rows if (o.user_id, o.client_order_id) in hits
                 }
-        ops = {c.get("operation_id") for c in commands if c.get("op") in ("deposit", "withdraw", "adjust")}
+        ops = {c.get("operation_id") for c in commands if c.get("op") in ("deposit", "adjust")}
         ops = {op for op in ops if isinstance(op, str)}
         operations = {}
         if ops:
@@ -174,7 +179,7 @@ class BatchRunner:
         users = {u for u in (c.get("user_id") for c in commands) if isinstance(u, int)} - state.user_ids
         if users:
             state.user_ids |= set(get_user_model().objects.filter(pk__in=users).values_list("pk", flat=True))
-        return Lookups(known, operations)
+        return Lookups(known, operations, withdrawals_lookup(state, commands))
 
     def _freeze(self, batch: Batch) -> Rows:
         """Everything the batch writes, as values (the records and the core keep changing)."""
@@ -183,6 +188,7 @@ class BatchRunner:
         rows.add(ORDER_LISTS, [r.row() for r in batch.lists.values()])
         rows.add(ORDERS, [r.row() for oid, r in batch.orders.items() if oid in batch.new_order_ids])
         rows.add(TRADES, [t.row() for t in batch.trades])
+        rows.add(WITHDRAWALS, [w.row() for w in batch.withdrawals.values()])
         rows.add(LEDGER, [e.row(now) for e in batch.ledger])
         rows.add(BALANCES, [
             (user_id, state.assets[asset], *state.ex.balance(user_id, asset), now)

@@ -20,7 +20,9 @@ from engine.worker.order_args import place_args
 from engine.worker.positions import PositionState, position_apply_fill
 from engine.worker.records import LedgerRecord, OrderRecord, TradeRecord, fill_reply
 from engine.worker.recovery import market_reload
+from engine.worker.staff_cancel import staff_canceled
 from engine.worker.state import WorkerState
+from engine.worker.withdrawals import HANDLERS as WITHDRAWAL_HANDLERS
 from trading.models import InstrumentStatus
 
 STOP_TYPES = (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
@@ -74,6 +76,8 @@ def cancel(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     record = _own_open_order(state, cmd)
     events = state.ex.cancel(record.id, record.symbol)
     _raise_refused(events)
+    if get_int(cmd, "staff_id", required=False) is not None:
+        events = staff_canceled(events)
     apply_events(state, events)
     return {"ok": True, "order": record.as_reply()}
 
@@ -149,10 +153,6 @@ def deposit(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     return _money(state, cmd, "deposit")
 
 
-def withdraw(state: WorkerState, cmd: dict[str, Any]) -> Reply:
-    return _money(state, cmd, "withdraw")
-
-
 def adjust(state: WorkerState, cmd: dict[str, Any]) -> Reply:
     if get_int(cmd, "staff_id", required=False) is None or not get_str(cmd, "note", required=False).strip():
         raise bad("a staff adjustment needs staff_id and a note")
@@ -173,7 +173,7 @@ def _money(state: WorkerState, cmd: dict[str, Any], op: str) -> Reply:
     if asset not in state.assets:
         raise CommandRefused("WORKER_UNKNOWN_ASSET", f"unknown asset {asset!r}")
     state.require_user(user_id)
-    signed = -amount if op == "withdraw" else amount
+    signed = amount
     key = (user_id, asset, operation_id)
     previous = (
         state.lookups.operations.get(key)
@@ -190,8 +190,6 @@ def _money(state: WorkerState, cmd: dict[str, Any], op: str) -> Reply:
     atoms = state.atoms(amount)
     if op == "deposit":
         events = state.ex.deposit(user_id, asset, atoms, ref=operation_id)
-    elif op == "withdraw":
-        events = state.ex.withdraw(user_id, asset, atoms, ref=operation_id)
     else:
         events = state.ex.adjust(user_id, asset, atoms, ref=operation_id)
     _raise_refused(events)
@@ -231,7 +229,6 @@ HANDLERS = {
     "cancel_all": cancel_all,
     "amend": amend,
     "deposit": deposit,
-    "withdraw": withdraw,
     "adjust": adjust,
     "set_status": set_status,
     "reload_instrument": reload_instrument,
@@ -239,6 +236,7 @@ HANDLERS = {
     "test_place": whatif.test_place,
     "place_oco": oco.list_place,
     "cancel_list": oco.list_cancel,
+    **WITHDRAWAL_HANDLERS,
 }
 
 
@@ -343,6 +341,7 @@ def _on_balance(
     state.batch.ledger.append(LedgerRecord(
         e.owner, state.assets[e.asset], e.asset, from_atoms(e.delta_free), from_atoms(e.delta_locked),
         e.reason.value, e.order_id, trade.id if trade is not None else None, e.ref or "", note, staff_id,
+        e.withdrawal_id,
     ))  # fmt: skip
     state.batch.balances.add((e.owner, e.asset))
     if trade is not None and e.reason.value == "FEE" and e.owner != state.fee_user_id:

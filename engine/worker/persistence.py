@@ -6,7 +6,8 @@ commit can run in its own thread while the next batch is already being matched. 
 then sends, inside one transaction:
 
 1. the fence check (engine.worker.lock: this worker is still the single writer),
-2. the new orders, trades and ledger entries, one statement per table,
+2. the new orders, trades and ledger entries, one statement per table, and the new or changed
+   withdrawals (one upsert),
 3. the orders that changed, one statement (SQLite: one executemany),
 4. upserts (INSERT ... ON CONFLICT DO UPDATE) of the absolute new values of every balance,
    position, symbol counter and hook row (market data's stream counters) the batch touched, one
@@ -33,7 +34,7 @@ import psycopg
 from django.db import connection
 from django.db.models import DateTimeField, Model
 
-from accounts.models import Balance, LedgerEntry
+from accounts.models import Balance, LedgerEntry, Withdrawal
 from accounts.money import MoneyField, to_atoms
 from engine.models import SymbolState
 from engine.worker.lock import fence_check, fence_statement, fence_verify
@@ -92,8 +93,12 @@ TRADES = Table(Trade, (
 ))  # fmt: skip
 LEDGER = Table(LedgerEntry, (
     "user_id", "asset_id", "delta_free", "delta_locked", "reason", "order_id", "trade_id", "operation_id",
-    "note", "created_by_id", "created_at",
+    "note", "created_by_id", "created_at", "withdrawal_id",
 ))  # fmt: skip
+WITHDRAWALS = Table(Withdrawal, (
+    "id", "user_id", "asset_id", "client_withdrawal_id", "amount", "fee", "address", "status", "reason",
+    "decided_by_id", "created_at", "updated_at",
+), conflict=("id",), update=("status", "reason", "decided_by_id", "updated_at"))  # fmt: skip
 BALANCES = Table(Balance, ("user_id", "asset_id", "free", "locked", "updated_at"),
                  conflict=("user_id", "asset_id"), update=("free", "locked", "updated_at"))  # fmt: skip
 POSITIONS = Table(Position, ("user_id", "instrument_id", "qty", "avg_price", "realized_pnl", "updated_at"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from accounts.money import plain_decimal
 from engine.core import InstrumentSpec
+from engine.worker.withdrawal_records import WithdrawalRecord
 from trading.models import Order
 
 
@@ -178,10 +179,12 @@ class LedgerRecord:
     operation_id: str
     note: str
     created_by_id: int | None
+    withdrawal_id: int | None = None
 
     def row(self, now: datetime) -> tuple[Any, ...]:
         return (self.user_id, self.asset_id, self.delta_free, self.delta_locked, self.reason, self.order_id,
-                self.trade_id, self.operation_id, self.note, self.created_by_id, now)  # fmt: skip
+                self.trade_id, self.operation_id, self.note, self.created_by_id, now,
+                self.withdrawal_id)  # fmt: skip
 
 
 def fill_reply(trade: TradeRecord, *, liquidity: str, fee: Decimal, fee_asset: str) -> dict[str, Any]:
@@ -212,6 +215,7 @@ class Batch:
     statuses: dict[str, str] = field(default_factory=dict)
     lists: dict[int, "ListRecord"] = field(default_factory=dict)  # OCO lists placed or changed
     events: list[Any] = field(default_factory=list)  # the core events, in order, for market data
+    withdrawals: dict[int, WithdrawalRecord] = field(default_factory=dict)  # touched, final state
 
 
 @dataclass(slots=True)

@@ -1,6 +1,6 @@
 """Recovery is a rebuild (ARCHITECTURE decision 4): the worker's whole state from the database.
 
-Balances, open orders in their original time priority, waiting stops, last prices and sequence
+Balances, open orders in their original time priority, waiting stops, pending withdrawals' holds, last prices and sequence
 counters are loaded into a fresh core `Exchange`, which then equals the one that wrote them:
 `verify_ledger` and the crash tests compare state hashes to prove it.
 """
@@ -21,6 +21,7 @@ from engine.worker import oco
 from engine.worker.positions import PositionState
 from engine.worker.records import Market, OrderRecord
 from engine.worker.state import WorkerState
+from engine.worker.withdrawals import withdrawal_book_load, withdrawal_holds_restore
 from trading.models import OPEN_STATUSES, Instrument, Order, Position, Trade
 
 log = logging.getLogger("quantx.engine")
@@ -66,6 +67,7 @@ def exchange_load(
         exchange.restore_balance(
             balance.user_id, balance.asset.code, to_atoms(balance.free), to_atoms(balance.locked)
         )
+    withdrawal_holds_restore(exchange)
     records: dict[int, OrderRecord] = {}
     if with_orders:
         records = _restore_orders(exchange, by_id)
@@ -139,6 +141,7 @@ def state_load() -> WorkerState:
         fee_user_id=fee_user_id,
     )
     oco.lists_load(state)
+    state.withdrawals = withdrawal_book_load()
     gc.collect()
     gc.freeze()  # the rebuilt books are long-lived: keep them out of every later GC pass (pauses)
     problems = exchange.check_invariants()

@@ -15,6 +15,7 @@ from engine.core import Exchange
 from engine.worker.commands import CommandRefused
 from engine.worker.positions import PositionState
 from engine.worker.records import Batch, ListRecord, Market, OrderRecord, order_reply
+from engine.worker.withdrawal_records import WithdrawalBook
 from trading.models import Order
 
 
@@ -24,6 +25,7 @@ class Lookups:
 
     known_orders: dict[tuple[int, str], Order] = field(default_factory=dict)
     operations: dict[tuple[int, str, str], Any] = field(default_factory=dict)  # LedgerEntry rows
+    withdrawals: dict[tuple[int, str], Any] = field(default_factory=dict)  # Withdrawal rows by client id
 
 
 @dataclass(eq=False)
@@ -58,6 +60,8 @@ class WorkerState:
     """(user id, client list id) of every list this process placed or recovered (engine.worker.oco)."""
     next_list_id: int = field(default=1, init=False)
     lookups: Lookups = field(default_factory=Lookups, init=False)
+    withdrawals: WithdrawalBook = field(default_factory=WithdrawalBook, init=False)
+    """Pending withdrawals and their client ids (engine.worker.withdrawals; recovered at start)."""
 
     def __post_init__(self) -> None:
         self.markets_by_id = {m.id: m for m in self.markets.values()}

@@ -3,7 +3,8 @@
 Per asset: the sum of every balance (users and the fee account) equals deposits - withdrawals +
 adjustments, exactly; every balance row equals the sum of its ledger entries; and each locked
 balance equals the holds of that user's open orders (limit price x remaining for buys, remaining
-base for sells). Optionally the running engine's state hash equals a rebuild from the database.
+base for sells) and pending withdrawals (their amount). A completed withdrawal's amount less its fee
+is a WITHDRAWAL entry (it left); its fee moved to the fee account (FEE entries, internal). Optionally the running engine's state hash equals a rebuild from the database.
 """
 
 from collections import defaultdict
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from accounts.models import Balance, LedgerEntry, LedgerReason
+from accounts.models import Balance, LedgerEntry, LedgerReason, Withdrawal, WithdrawalStatus
 from accounts.selectors import LedgerMismatch, ledger_mismatches
 from trading.models import OPEN_STATUSES, Order, Side
 
@@ -102,6 +103,9 @@ def _hold_problems() -> list[str]:
     for pair in legs.values():
         top = max(o.price or ZERO for o in pair)
         _add_hold(expected, pair[0], top if len(pair) == 2 else pair[0].price)
+    pending = Withdrawal.objects.filter(status=WithdrawalStatus.PENDING)
+    for user_id, asset, amount in pending.values_list("user_id", "asset__code", "amount"):
+        expected[(user_id, asset)] += amount
     return _compare(expected)
 
 
@@ -121,5 +125,7 @@ def _compare(expected: dict[tuple[int, str], Decimal]) -> list[str]:
     for key in sorted(expected.keys() | locked.keys()):
         want, have = expected.get(key, ZERO), locked.get(key, ZERO)
         if want != have:
-            problems.append(f"user {key[0]} {key[1]}: locked {have:f} but open orders hold {want:f}")
+            problems.append(
+                f"user {key[0]} {key[1]}: locked {have:f} but open orders and pending withdrawals hold {want:f}"
+            )
     return problems

@@ -27,6 +27,7 @@
     seq = frame.seq;
     frame.data.forEach(function (b) {
       var tr = row(b.asset);
+      tr.dataset.free = b.free;  /* the Withdraw form's Max reads it (withdraw.js) */
       tr.querySelector("[data-field=free]").textContent = dec.fmt(b.free, 2);
       tr.querySelector("[data-field=locked]").textContent = dec.fmt(b.locked, 2);
       tr.querySelector("[data-field=total]").textContent = dec.fmt(dec.add(b.free, b.locked), 2);

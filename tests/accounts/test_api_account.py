@@ -92,6 +92,7 @@ def test_my_ledger_lists_every_change_newest_first(api, alice):
         "reason",
         "order_id",
         "trade_id",
+        "withdrawal_id",
         "note",
         "time",
     }

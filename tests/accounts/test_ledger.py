@@ -46,21 +46,20 @@ def test_same_operation_id_with_another_amount_is_a_conflict_and_writes_nothing(
     assert LedgerEntry.objects.count() == 1
 
 
-def test_withdrawal_beyond_free_balance_is_refused_and_writes_nothing():
-    user = make_user()
+def test_a_debit_beyond_free_balance_is_refused_and_writes_nothing():
+    user, staff = make_user(), make_user(is_staff=True)
     change(user, "5", "op-1")
     with pytest.raises(InsufficientFunds):
-        change(user, "-5.00000001", "op-2", reason="WITHDRAWAL")
+        change(user, "-5.00000001", "op-2", reason="ADJUSTMENT", note="fix", created_by=staff)
     assert Balance.objects.get(user=user).free == Decimal("5")
     assert LedgerEntry.objects.count() == 1
 
 
-def test_withdrawal_within_free_balance_is_applied():
-    user = make_user()
-    change(user, "5", "op-1")
-    change(user, "-2.5", "op-2", reason="WITHDRAWAL")
-    assert Balance.objects.get(user=user).free == Decimal("2.5")
-    assert LedgerEntry.objects.get(reason="WITHDRAWAL").delta_free == Decimal("-2.5")
+def test_withdrawals_are_not_a_balance_adjustment():
+    """Funds leave only as withdrawals (held, then completed: accounts.withdrawals)."""
+    with pytest.raises(ValueError):
+        change(make_user(), "-5", "op-1", reason="WITHDRAWAL")
+    assert not LedgerEntry.objects.exists()
 
 
 def test_staff_adjustment_records_who_and_why():
@@ -98,7 +97,7 @@ def test_ledger_sums_equal_balances_after_many_changes():
     for i, amount in enumerate(["1", "0.00000001", "12345678901.12345678"]):
         change(alice, amount, f"a{i}", code="BTC")
         change(bob, amount, f"b{i}", code="BTC")
-    change(alice, "-0.5", "a-w", reason="WITHDRAWAL", code="BTC")
+    change(alice, "-0.5", "a-w", reason="ADJUSTMENT", code="BTC", note="fix", created_by=bob)
     assert ledger_mismatches() == []
     assert ledger_mismatches(user=alice) == []
     assert Balance.objects.get(user=alice).free == Decimal("12345678901.62345679")

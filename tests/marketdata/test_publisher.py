@@ -37,8 +37,8 @@ def test_each_batch_is_one_message_whatever_the_number_of_subscribers(published)
     published.clear()
     place(alice, "SELL", "50000", "0.5")
     assert len(published) == 1
-    assert {k for k, _, _ in published[0]["frames"]} == {"depth:BTC-USD", "ticker:BTC-USD", f"orders#{alice.pk}",
-                                                          f"balances#{alice.pk}"}  # fmt: skip
+    assert {k for k, _, _ in published[0]["frames"]} == {"depth:BTC-USD", "ticker:BTC-USD", "book:BTC-USD",
+                                                          f"orders#{alice.pk}", f"balances#{alice.pk}"}  # fmt: skip
 
 
 def test_depth_updates_chain_by_prev_seq_across_engine_restarts(published):

@@ -30,7 +30,7 @@ def test_account_pages_need_a_login(client, db, name):
 def test_balances_show_free_and_locked(page, alice, funded, engine):
     place(alice, "BUY", "100.00", "0.500")
     html = page.get(reverse("account")).content.decode()
-    row = re.search(r'<tr data-asset="USD">.*?</tr>', html, re.S).group(0)
+    row = re.search(r'<tr data-asset="USD"[^>]*>.*?</tr>', html, re.S).group(0)
     assert re.findall(r'data-field="(\w+)">([^<]+)<', row) == [
         ("free", "9950.00"), ("locked", "50.00"), ("total", "10000.00")]  # fmt: skip
 

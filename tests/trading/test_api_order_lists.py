@@ -243,3 +243,11 @@ def test_a_trailing_stop_can_be_tested_like_a_place(api, funded):
     bad = api.post(reverse("api-order-test"), {**body, "trailing_delta": 0}, format="json")
     assert (bad.status_code, bad.json()["reason"]) == (400, "FILTER_TRAILING_DELTA")
     assert not Order.objects.exists()
+
+
+def test_lists_filter_by_time_range(api, funded):
+    body = api.post(URL, sell_oco(), format="json").json()
+    placed_ms = int(OrderList.objects.get(pk=body["id"]).created_at.timestamp() * 1000)
+    assert [lst["id"] for lst in api.get(LISTS, {"start_time": placed_ms}).json()["results"]] == [body["id"]]
+    assert api.get(LISTS, {"end_time": placed_ms - 1}).json()["results"] == []
+    assert api.get(LISTS, {"start_time": 5, "end_time": 4}).json()["code"] == -1100

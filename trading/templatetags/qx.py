@@ -41,6 +41,7 @@ REASON_WORDS = {
     "MATCHING_WOULD_TRIGGER_IMMEDIATELY": "the stop price was already reached",
     "RISK_INSUFFICIENT_FUNDS": "not enough funds",
     "MATCHING_OCO_OTHER_LEG": "the other order of its OCO list filled, triggered or ended",
+    "STAFF_CANCELED": "canceled by the exchange's staff",
 }
 """Why an order ended REJECTED or EXPIRED, for traders (the pages and their toasts, via market_config)."""
 

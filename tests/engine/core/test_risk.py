@@ -202,21 +202,22 @@ def test_self_trade_settles_within_one_account() -> None:
     assert ex.balance(1, "USD") == (10**9, 0) and ex.balance(1, "BTC") == (10**8, 0)
 
 
-def test_deposit_withdraw_adjust_and_their_refusals() -> None:
+def test_deposit_adjust_withdrawal_and_their_refusals() -> None:
     ex = exchange()
     assert balance_events(ex.deposit(1, "USD", 500, ref="op1")) == [(1, "USD", 500, 0, "DEPOSIT")]
-    assert refusal(ex.withdraw(1, "USD", 501)) is Reason.RISK_INSUFFICIENT_FUNDS
+    assert refusal(ex.withdrawal_hold(7, 1, "USD", 501)) is Reason.RISK_INSUFFICIENT_FUNDS
     assert refusal(ex.deposit(1, "USD", 0)) is Reason.RISK_BAD_AMOUNT
     assert refusal(ex.adjust(1, "USD", 0)) is Reason.RISK_BAD_AMOUNT
     assert refusal(ex.adjust(1, "USD", -501)) is Reason.RISK_INSUFFICIENT_FUNDS
     assert balance_events(ex.adjust(1, "USD", -100, ref="fix")) == [(1, "USD", -100, 0, "ADJUSTMENT")]
-    ev = ex.withdraw(1, "USD", 400, ref="w1")
-    assert balance_events(ev) == [(1, "USD", -400, 0, "WITHDRAWAL")] and ev[0].ref == "w1"
+    ev = ex.withdrawal_hold(7, 1, "USD", 400) + ex.withdrawal_complete(7)
+    assert balance_events(ev) == [(1, "USD", -400, 400, "WITHDRAWAL_HOLD"), (1, "USD", 0, -400, "WITHDRAWAL")]
+    assert [e.withdrawal_id for e in ev] == [7, 7]
     assert ex.balance(1, "USD") == (0, 0)
     place(ex, 1, 1, BUY, 1, 100)  # refused: nothing to hold with
     ex.deposit(1, "USD", 100 * UNIT)
     place(ex, 2, 1, BUY, 1, 100)
-    assert refusal(ex.withdraw(1, "USD", 1)) is Reason.RISK_INSUFFICIENT_FUNDS  # locked is not withdrawable
+    assert refusal(ex.withdrawal_hold(8, 1, "USD", 1)) is Reason.RISK_INSUFFICIENT_FUNDS  # locked is not free
     ex.validate()
 
 

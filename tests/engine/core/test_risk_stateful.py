@@ -1,4 +1,4 @@
-"""Random funds operations and orders of every kind through an Exchange on two instruments.
+"""Random funds operations, withdrawals and orders of every kind through an Exchange on two instruments.
 
 After every step: every book and money invariant (``Exchange.validate``: per-asset conservation,
 locked == holds, holds == limit x remaining), and the ledger (all BalanceEvents so far) summed per
@@ -56,11 +56,23 @@ class ExchangeMachine(RuleBasedStateMachine):
         owner=owners,
         asset=st.sampled_from(ASSETS),
         atoms=st.integers(-(10**6), 10**10),
-        op=st.sampled_from(["deposit", "withdraw", "adjust"]),
+        op=st.sampled_from(["deposit", "adjust"]),
     )
     def funds(self, owner: int, asset: str, atoms: int, op: str) -> None:
         self._snapshot()
         self._apply(getattr(self.ex, op)(owner, asset, atoms, ref=f"{op}-{self.next_id}"))
+
+    @rule(owner=owners, asset=st.sampled_from(ASSETS), atoms=st.integers(-5, 2 * 10**9))
+    def withdrawal_hold(self, owner: int, asset: str, atoms: int) -> None:
+        self.next_id += 1
+        self._snapshot()
+        self._apply(self.ex.withdrawal_hold(self.next_id, owner, asset, atoms))
+
+    @rule(data=st.data(), complete=st.booleans(), fee=st.integers(-1, 10**6))
+    def withdrawal_decide(self, data: st.DataObject, complete: bool, fee: int) -> None:
+        wid = data.draw(st.integers(1, self.next_id + 1))
+        self._snapshot()
+        self._apply(self.ex.withdrawal_complete(wid, fee) if complete else self.ex.withdrawal_release(wid))
 
     @rule(
         owner=owners, symbol=st.sampled_from([SYM, SYM2]), side=st.sampled_from(list(Side)),
