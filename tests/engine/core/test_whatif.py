@@ -194,7 +194,7 @@ def test_the_estimate_is_what_place_then_does(makers: list[Any], taker: dict[str
     owner = taker["owner"]
     if taker["poor"]:  # little money: the funds check decides
         for asset in ("USD", "BTC"):
-            ex.withdraw(owner, asset, ex.balance(owner, asset)[0] - 30_000, ref="poor")
+            ex.adjust(owner, asset, 30_000 - ex.balance(owner, asset)[0], ref="poor")
     args, kw = _taker_args(taker)
     before = ex.state_hash()
     est = place_estimate(ex, 1000, owner, SYM, *args, **kw)
