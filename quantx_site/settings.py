@@ -280,3 +280,10 @@ FAUCET_MAX_PER_DAY = env_decimal_map(
 )
 if set(FAUCET_MAX_PER_CALL) != set(FAUCET_MAX_PER_DAY):
     raise ImproperlyConfigured("QX_FAUCET_MAX_PER_CALL and QX_FAUCET_MAX_PER_DAY must list the same assets")
+
+# Dead-man's switch, cancel on disconnect (docs/websocket.md): the grace after the user's last such
+# socket is gone; how long a socket's lease lives unless its web process renews it (every third of
+# that); how long such a socket may stay silent (no frame from the client) before it is closed.
+CANCEL_ON_DISCONNECT_GRACE_MS = env_int("QX_CANCEL_ON_DISCONNECT_GRACE_MS", 5_000, minimum=0)
+CANCEL_ON_DISCONNECT_LEASE_MS = env_int("QX_CANCEL_ON_DISCONNECT_LEASE_MS", 15_000, minimum=300)
+CANCEL_ON_DISCONNECT_SILENCE_MS = env_int("QX_CANCEL_ON_DISCONNECT_SILENCE_MS", 15_000, minimum=100)

@@ -13,6 +13,7 @@ from engine.client.protocol import Reply
 from engine.core import STP, OrderStatus, OrderType, Side, TimeInForce
 from engine.core.errors import FilterError
 from engine.core.events import BalanceEvent, OrderEvent, Refused, TradeEvent
+from engine.worker import timers
 from engine.worker.commands import CommandRefused, bad, get_choice, get_decimal, get_int, get_str
 from engine.worker.positions import PositionState, position_apply_fill
 from engine.worker.records import LedgerRecord, OrderRecord, TradeRecord, fill_reply
@@ -276,6 +277,11 @@ HANDLERS = {
     "set_status": set_status,
     "reload_instrument": reload_instrument,
     "state": engine_state,
+    "cancel_after": timers.cancel_after,
+    "cod_open": timers.cod_open,
+    "cod_close": timers.cod_close,
+    "cod_renew": timers.cod_renew,
+    "timers_fire": lambda state, cmd: timers.timers_fire(state, cmd, apply_events),
 }
 
 

@@ -15,6 +15,7 @@ from engine.core import Exchange
 from engine.worker.commands import CommandRefused
 from engine.worker.positions import PositionState
 from engine.worker.records import Batch, Market, OrderRecord, order_reply
+from engine.worker.timers import TimerBook
 from trading.models import Order
 
 
@@ -53,6 +54,8 @@ class WorkerState:
     """(user id, asset, operation id) of ledger entries of batches not yet committed."""
     batch: Batch = field(init=False)
     lookups: Lookups = field(default_factory=Lookups, init=False)
+    timers: TimerBook = field(default_factory=TimerBook, init=False)
+    """The dead-man's switch: cancel-after deadlines and cancel-on-disconnect leases (engine.worker.timers)."""
 
     def __post_init__(self) -> None:
         self.markets_by_id = {m.id: m for m in self.markets.values()}
