@@ -40,6 +40,8 @@ REASON_WORDS = {
     "MATCHING_WOULD_TAKE": "post-only: it would have traded at once",
     "MATCHING_WOULD_TRIGGER_IMMEDIATELY": "the stop price was already reached",
     "RISK_INSUFFICIENT_FUNDS": "not enough funds",
+    "CANCEL_AFTER": "dead-man's switch: its countdown ran out",
+    "CANCEL_ON_DISCONNECT": "dead-man's switch: your connection closed",
 }
 """Why an order ended REJECTED or EXPIRED, for traders (the pages and their toasts, via market_config)."""
 
