@@ -6,7 +6,7 @@ from those rows (a reply means committed, so a list read after an answer shows i
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
@@ -17,6 +17,7 @@ from engine.models import CancelTimer
 from quantx_site.errors import ApiError, ErrorCode
 from trading.selectors import instrument_get
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TIMEOUT_WORDS = f"0 (disarm) or {CANCEL_AFTER_MIN_MS} to {CANCEL_AFTER_MAX_MS} milliseconds"
 
 
@@ -32,7 +33,7 @@ class DeadmanTimer:
 
     @property
     def deadline(self) -> datetime | None:
-        return None if self.deadline_ms is None else datetime.fromtimestamp(self.deadline_ms / 1000, UTC)
+        return None if self.deadline_ms is None else EPOCH + timedelta(milliseconds=self.deadline_ms)
 
     @property
     def remaining_ms(self) -> int | None:
@@ -48,7 +49,7 @@ class DeadmanTimers:
 
 
 def now_ms() -> int:
-    return int(datetime.now(UTC).timestamp() * 1000)
+    return (datetime.now(UTC) - EPOCH) // timedelta(milliseconds=1)
 
 
 def cancel_after_set(*, user: User, timeout_ms: int, symbol: str | None = None) -> DeadmanTimer:
