@@ -5,6 +5,8 @@
   the last one followed by a new one within the grace, cancels nothing; the last one gone cancels
   the user's open orders after the grace (default 5 s), reason CANCEL_ON_DISCONNECT, and the user's
   other socket (on the other process) gets the execution reports.
+- A daphne killed with -9 leaves its socket's lease unrenewed: it ends after the lease time and the
+  grace follows (not sooner).
 - A cancel-after countdown survives a kill -9 of the worker: one that ran out while it was down
   fires at start, a disarmed one never fires, a pending one fires at its deadline.
 """
@@ -12,6 +14,7 @@
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -19,16 +22,17 @@ from collections.abc import Iterator
 import pytest
 import websockets
 
-from tests.integration.conftest import READY_TIMEOUT, Api, ScaledStack, StackError, free_port
+from tests.integration.conftest import READY_TIMEOUT, Api, ScaledStack, Service, StackError, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
 
 GRACE = 5.0  # the default QX_CANCEL_ON_DISCONNECT_GRACE_MS
+LEASE = 15.0  # the default QX_CANCEL_ON_DISCONNECT_LEASE_MS
 TIMEOUT = 15
 
 
 @contextlib.contextmanager
-def another_daphne(stack: ScaledStack) -> Iterator[str]:
+def another_daphne(stack: ScaledStack) -> Iterator[tuple[str, Service]]:
     """A second daphne process of the stack (its own hub, its own leases), stopped at the end."""
     port = free_port()
     argv = [
@@ -52,7 +56,7 @@ def another_daphne(stack: ScaledStack) -> Iterator[str]:
             if not service.alive() or time.monotonic() > deadline:
                 raise StackError(f"daphne-2 did not start:\n{service.tail()}")
             time.sleep(0.1)
-        yield url
+        yield url, service
     finally:
         service.stop()
 
@@ -88,7 +92,7 @@ async def test_cancel_on_disconnect_across_two_daphne_processes(stack: ScaledSta
     token = trader.api.token
     assert token is not None
     url_a = stack.url("daphne")
-    with another_daphne(stack) as url_b:
+    with another_daphne(stack) as (url_b, _):
         watcher = await socket(url_b, token, cod=False)
         await watcher.send(json.dumps({"op": "subscribe", "channels": ["orders"], "id": "sub"}))
         snapshot = await next_frame(watcher, lambda f: f.get("event") == "snapshot")
@@ -168,3 +172,35 @@ def test_a_cancel_after_timer_survives_a_worker_restart(stack: ScaledStack) -> N
     assert pending.api.get("/api/v1/orders/cancel-after/").body["timers"] == []
     verification = stack.verify_ledger()
     assert verification.ok, verification.output
+
+
+async def test_a_crashed_web_process_stops_renewing_and_its_sockets_count_as_gone(stack: ScaledStack) -> None:
+    """kill -9 of the daphne holding the user's only cancel-on-disconnect socket: nothing closes it,
+    but its lease is no longer renewed; it ends after the lease time (15 s) and the grace (5 s)
+    follows. Not before: a lease that is renewed in time never fires."""
+    [trader] = stack.new_traders(1, funds={"USD": "10000"}, prefix="crash-")
+    order_id = trader.api.place("BTC-USD", "BUY", "0.01", "1000.00").body["id"]
+    token = trader.api.token
+    assert token is not None
+    watcher = await socket(stack.url("daphne"), token, cod=False)
+    await watcher.send(json.dumps({"op": "subscribe", "channels": ["orders"], "id": "sub"}))
+    await next_frame(watcher, lambda f: f.get("event") == "snapshot")
+    with another_daphne(stack) as (url_b, daphne_b):
+        doomed = await socket(url_b, token, cod=True)
+        daphne_b.send(signal.SIGKILL)
+        killed_at = time.monotonic()
+        assert daphne_b.wait(5) is not None
+    report = (await next_frame(watcher, lambda f: f.get("event") == "update", timeout=LEASE + GRACE + 10))[
+        "data"
+    ]
+    waited = time.monotonic() - killed_at
+    await watcher.close()
+    with contextlib.suppress(Exception):
+        await doomed.close()
+    assert (report["order_id"], report["status"], report["reason"]) == (
+        order_id,
+        "CANCELED",
+        "CANCEL_ON_DISCONNECT",
+    )
+    # renewed every LEASE / 3: its lease ended 2/3 to 3/3 of a lease time after the crash
+    assert 2 * LEASE / 3 + GRACE - 1 <= waited < LEASE + GRACE + 5
