@@ -62,3 +62,12 @@ def test_an_order_the_switch_canceled_says_why(page, alice, btc_usd):
 def test_arming_needs_a_login(client, btc_usd):
     assert client.post(ARM, {"seconds": "30"}).status_code == 302
     assert not CancelTimer.objects.exists()
+
+
+def test_staff_see_the_timers_read_only_in_the_admin(page, alice, btc_usd, engine, admin_client):
+    page.post(ARM, {"seconds": "60"})
+    listing = admin_client.get("/admin/engine/canceltimer/")
+    assert listing.status_code == 200 and "alice" in listing.content.decode()
+    timer = CancelTimer.objects.get()
+    assert admin_client.get(f"/admin/engine/canceltimer/{timer.pk}/delete/").status_code == 403
+    assert admin_client.get("/admin/engine/canceltimer/add/").status_code == 403
