@@ -13,7 +13,9 @@ process:
   its leases expire at the engine after CANCEL_ON_DISCONNECT_LEASE_MS and count as closed sockets.
 
 Every command of a process leaves through one queue, in order, so a renewal never overtakes the
-close of the same lease. A failed close is not retried: the lease then simply expires.
+close of the same lease; a renewal lists the leases live when it leaves, and at most one waits (an
+engine that answers slowly does not pile them up). A failed close is not retried: the lease then
+simply expires.
 """
 
 import asyncio
@@ -45,7 +47,8 @@ class LeaseKeeper:
 
     def __init__(self) -> None:
         self.leases: dict[str, int] = {}
-        self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[Any] | None]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[dict[str, Any] | None, asyncio.Future[Any] | None]] = asyncio.Queue()
+        self._renew_queued = False
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._send_in_order(), name="quantx-cod-sender"),
@@ -79,6 +82,14 @@ class LeaseKeeper:
     async def _send_in_order(self) -> None:
         while True:
             command, done = await self._queue.get()
+            if command is None:  # a renewal, of the leases live now (one waits in the queue at most)
+                self._renew_queued = False
+                if not self.leases:
+                    continue
+                command = {
+                    "op": OP_COD_RENEW,
+                    "leases": [[lease, user] for lease, user in self.leases.items()],
+                }
             try:
                 reply = await engine_request(command)
             except Exception as exc:  # the engine or the layer is down: a renewal or a lease expiry mends it
@@ -92,9 +103,9 @@ class LeaseKeeper:
     async def _renew_loop(self) -> None:
         while True:
             await asyncio.sleep(settings.CANCEL_ON_DISCONNECT_LEASE_MS / 3000)
-            if self.leases:
-                leases = [[lease, user_id] for lease, user_id in self.leases.items()]
-                self._queue.put_nowait(({"op": OP_COD_RENEW, "leases": leases}, None))
+            if self.leases and not self._renew_queued:
+                self._renew_queued = True
+                self._queue.put_nowait((None, None))
 
 
 _keepers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LeaseKeeper]" = weakref.WeakKeyDictionary()

@@ -287,7 +287,9 @@ def timers_fire(state: "WorkerState", cmd: dict[str, Any], record: Callable[...,
         for lease, expires in sorted(user.leases.items()):
             if expires <= now:
                 log.info("engine: cancel-on-disconnect lease of user %d expired (not renewed)", user_id)
-                book.lease_close(user_id, lease, expires)
+                # The grace starts now, not at the expiry: after a stall of the worker, the renewals
+                # queued behind this tick still get a whole grace to count the socket again.
+                book.lease_close(user_id, lease, now)
         if user.deadline_ms is not None and user.deadline_ms <= now:
             user.deadline_ms = None
             book.changed.add((user_id, COD, ""))

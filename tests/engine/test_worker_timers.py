@@ -264,3 +264,31 @@ def test_after_a_restart_live_sockets_are_renewed_back_and_vanished_ones_fire(fa
     canceled, alice_status = run(second_worker)
     assert canceled == ("CANCELED", "CANCEL_ON_DISCONNECT")
     assert alice_status[alices] == ("NEW", "")
+
+
+def test_a_late_renewal_within_the_grace_counts_the_socket_again(fast_grace):
+    """A stalled web process (or worker): the lease ended, the grace started; the renewal that comes
+    within the grace re-counts the live socket, and nothing fires."""
+    _, alice, _ = market_with_traders()
+
+    @sync_to_async
+    def grace_running() -> bool:
+        return CancelTimer.objects.filter(user=alice, sockets=0, deadline_ms__isnull=False).exists()
+
+    async def scenario():
+        async with Engine() as engine:
+            order = await engine.place(alice)
+            await engine("cod_open", user_id=alice.pk, lease="a1")
+            deadline = time.monotonic() + 3
+            while not await grace_running():
+                assert time.monotonic() < deadline, "the lease never ended"
+                await asyncio.sleep(0.02)
+            renewed = await engine("cod_renew", leases=[["a1", alice.pk]])
+            await asyncio.sleep(0.5)  # past the grace
+            return renewed, await statuses(order), order
+
+    renewed, found, order = run(scenario)
+    assert renewed == {"ok": True, "renewed": 1}
+    assert found[order] == ("NEW", "")
+    row = CancelTimer.objects.get(user=alice)
+    assert (row.sockets, row.deadline_ms) == (1, None)
