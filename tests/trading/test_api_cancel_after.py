@@ -115,3 +115,9 @@ def test_no_reply_from_the_engine_is_503_status_unknown(api, btc_usd, engine):
 def test_the_timers_are_mine_only(api, bob_api, btc_usd, engine):
     arm(api, timeout_ms=60_000)
     assert bob_api.get(URL).json()["timers"] == []
+
+
+def test_the_list_refuses_unknown_query_parameters_and_other_methods(api, btc_usd):
+    assert (api.get(f"{URL}?symbol=BTC-USD").json()["code"]) == -1104
+    response = api.delete(URL)
+    assert (response.status_code, response.json()["code"]) == (405, -1107)
