@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trading import page_actions, page_whatif, views
+from trading import deadman_page, page_actions, page_whatif, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("markets/<str:symbol>/cancel-all/", page_actions.order_cancel_all, name="order-cancel-all"),
     path("markets/<str:symbol>/favourite/", page_actions.favourite, name="favourite"),
     path("orders/", views.order_history, name="orders"),
+    path("orders/cancel-after/", deadman_page.cancel_after, name="cancel-after"),
     path("orders/<int:order_id>/cancel/", views.order_cancel, name="order-cancel"),
     path("orders/<int:order_id>/amend/", views.order_amend, name="order-amend"),
     path("fills/", views.fill_history, name="fills"),

@@ -41,6 +41,8 @@ REASON_WORDS = {
     "MATCHING_WOULD_TRIGGER_IMMEDIATELY": "the stop price was already reached",
     "RISK_INSUFFICIENT_FUNDS": "not enough funds",
     "STAFF_CANCELED": "canceled by the exchange's staff",
+    "CANCEL_AFTER": "dead-man's switch: its countdown ran out",
+    "CANCEL_ON_DISCONNECT": "dead-man's switch: your connection closed",
 }
 """Why an order ended REJECTED or EXPIRED, for traders (the pages and their toasts, via market_config)."""
 
