@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 
+from engine import admin_timers  # noqa: F401  (registers the dead-man's switch timers, read-only)
 from engine.client.errors import engine_send
 from engine.client.protocol import OP_STATE
 from quantx_site.errors import ApiError

@@ -105,6 +105,8 @@ class CloseCode(IntEnum):
     """RFC 6455: a client message over MAX_MESSAGE_BYTES."""
     TOO_SLOW = 4008
     ABUSE = 4009
+    SILENT = 4010
+    """A cancel-on-disconnect socket that sent nothing for CANCEL_ON_DISCONNECT_SILENCE_MS."""
 
 
 class WsErrorCode(IntEnum):
@@ -115,6 +117,7 @@ class WsErrorCode(IntEnum):
     TOO_SLOW = -1302
     TOO_MANY_ERRORS = -1303
     ALREADY_AUTHENTICATED = -1304
+    SILENT = -1305
 
 
 # --------------------------------------------------------------------------- cache (engine -> readers)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
@@ -28,6 +29,7 @@ from marketdata.auth import (
     ws_credential_valid,
 )
 from marketdata.channels import ChannelSpec, ProtocolError, channel_parse, error_text, snapshots_read, text
+from marketdata.deadman import LeaseRefused, lease_keeper
 from marketdata.hub import Frame, Hub, Outbox, Send, Subscription
 from marketdata.protocol import (
     EV_AUTHENTICATED,
@@ -79,12 +81,15 @@ class StreamSession:
         self.errors = 0
         self._second = 0
         self._ops = 0
+        self.cod_lease: str | None = None  # cancel on disconnect (marketdata.deadman)
+        self.last_frame_ms = now_ms()
         hub.listener_add(self)
 
     # --- from the consumer
 
     async def receive(self, text_data: str | None, bytes_data: bytes | None) -> None:
         request_id = None
+        self.last_frame_ms = now_ms()
         try:
             message = self._parse(text_data, bytes_data)
             request_id = message.get("id")
@@ -93,6 +98,7 @@ class StreamSession:
             self.error(error.code, error.msg, request_id=request_id, **error.extra)
 
     def close(self) -> None:
+        self._cod_release()
         self.hub.listener_remove(self)
         for sub in self.subs.values():
             self.hub.remove(sub)
@@ -105,6 +111,17 @@ class StreamSession:
         seqs = {name: sub.last_seq for name, sub in self.subs.items()}
         self.outbox.push(Frame(text({"event": EV_HEARTBEAT, "time": now, "seqs": seqs})))
         self._credential_check(now)
+        if self.cod_lease is not None and now - self.last_frame_ms > settings.CANCEL_ON_DISCONNECT_SILENCE_MS:
+            self._cod_release()  # it stopped answering heartbeats: a disconnect
+            self.outbox.finish(
+                error_text(WsErrorCode.SILENT, "Closed: a cancel_on_disconnect connection must answer "
+                           "heartbeats (send a ping)."), CloseCode.SILENT,
+            )  # fmt: skip
+
+    def _cod_release(self) -> None:
+        if self.cod_lease is not None:
+            lease_keeper().release(self.cod_lease)
+            self.cod_lease = None
 
     # --- credentials that end while the socket is open
 
@@ -137,6 +154,7 @@ class StreamSession:
             self.hub.remove(self.subs.pop(name))
         self.credential = None
         self.user = None
+        self._cod_release()
         what = "token expired" if credential.expires_ms is not None else (
             "API key was revoked" if credential.api_key_id is not None else "session ended"
         )  # fmt: skip
@@ -265,6 +283,13 @@ class StreamSession:
             raise ProtocolError(
                 WsErrorCode.ALREADY_AUTHENTICATED, "This connection is already authenticated."
             )
+        cancel_on_disconnect = message.get("cancel_on_disconnect", False)
+        if not isinstance(cancel_on_disconnect, bool):
+            raise ProtocolError(
+                ErrorCode.ILLEGAL_PARAMETER,
+                "cancel_on_disconnect: true or false.",
+                field="cancel_on_disconnect",
+            )
         if "token" in message:
             credential = await _authenticate(ws_credential_from_jwt, message["token"])
         elif "api_key" in message:
@@ -279,10 +304,18 @@ class StreamSession:
             raise ProtocolError(
                 ErrorCode.MANDATORY_PARAM_MISSING, "auth needs a token or an api_key.", field="token"
             )
+        answer = {"event": EV_AUTHENTICATED, "id": message.get("id"), "user": credential.user.get_username()}
+        if cancel_on_disconnect:  # all or nothing: unauthenticated unless the engine holds the lease
+            try:
+                self.cod_lease = await lease_keeper().acquire(credential.user.pk)
+            except LeaseRefused as refusal:
+                raise ProtocolError(refusal.code, refusal.msg, field="cancel_on_disconnect") from None
+            if self.outbox.closed:  # the socket went while the engine answered
+                self._cod_release()
+                return
+            answer["cancel_on_disconnect"] = True
         self.credential, self.user = credential, credential.user
-        self.send(
-            {"event": EV_AUTHENTICATED, "id": message.get("id"), "user": credential.user.get_username()}
-        )
+        self.send(answer)
 
 
 _OPS: dict[str, tuple[Callable[..., Any], frozenset[str]]] = {
@@ -291,7 +324,9 @@ _OPS: dict[str, tuple[Callable[..., Any], frozenset[str]]] = {
     OP_UNSUBSCRIBE: (StreamSession._unsubscribe, frozenset({"op", "id", "channels"})),
     OP_AUTH: (
         StreamSession._auth,
-        frozenset({"op", "id", "token", "api_key", "timestamp", "signature", "recv_window"}),
+        frozenset(
+            {"op", "id", "token", "api_key", "timestamp", "signature", "recv_window", "cancel_on_disconnect"}
+        ),
     ),
 }
 """op -> (handler, the fields its frame may have)"""

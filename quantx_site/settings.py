@@ -292,3 +292,11 @@ if set(FAUCET_MAX_PER_CALL) != set(FAUCET_MAX_PER_DAY):
 # Embedded demo only: complete PENDING withdrawals this many seconds after their request, as if staff
 # approved them (accounts.withdrawal_autocomplete). 0 (the default): only staff decide.
 WITHDRAWAL_AUTO_COMPLETE_SECONDS = env_int("QX_WITHDRAWAL_AUTO_COMPLETE_SECONDS", 0, minimum=0)
+
+
+# Dead-man's switch, cancel on disconnect (docs/websocket.md): the grace after the user's last such
+# socket is gone; how long a socket's lease lives unless its web process renews it (every third of
+# that); how long such a socket may stay silent (no frame from the client) before it is closed.
+CANCEL_ON_DISCONNECT_GRACE_MS = env_int("QX_CANCEL_ON_DISCONNECT_GRACE_MS", 5_000, minimum=0)
+CANCEL_ON_DISCONNECT_LEASE_MS = env_int("QX_CANCEL_ON_DISCONNECT_LEASE_MS", 15_000, minimum=300)
+CANCEL_ON_DISCONNECT_SILENCE_MS = env_int("QX_CANCEL_ON_DISCONNECT_SILENCE_MS", 15_000, minimum=100)

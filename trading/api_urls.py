@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from trading import api, order_lists_api, whatif_api
+from trading import api, deadman_api, order_lists_api, whatif_api
 
 urlpatterns = [
     path("orders/", api.OrderListApi.as_view(), name="api-orders"),
     path("orders/test/", whatif_api.OrderTestApi.as_view(), name="api-order-test"),
+    path("orders/cancel-after/", deadman_api.CancelAfterApi.as_view(), name="api-cancel-after"),
     path("orders/<int:order_id>/", api.OrderDetailApi.as_view(), name="api-order"),
     path(
         "orders/by-client-id/<str:client_order_id>/",

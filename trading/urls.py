@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trading import oco_pages, page_actions, page_whatif, views
+from trading import deadman_page, oco_pages, page_actions, page_whatif, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("markets/<str:symbol>/oco/", oco_pages.order_list_place, name="order-list-place"),
     path("orders/", views.order_history, name="orders"),
     path("order-lists/<int:order_list_id>/cancel/", oco_pages.order_list_cancel, name="order-list-cancel"),
+    path("orders/cancel-after/", deadman_page.cancel_after, name="cancel-after"),
     path("orders/<int:order_id>/cancel/", views.order_cancel, name="order-cancel"),
     path("orders/<int:order_id>/amend/", views.order_amend, name="order-amend"),
     path("fills/", views.fill_history, name="fills"),

@@ -45,6 +45,12 @@ OP_WITHDRAWAL_REQUEST: Final = "withdrawal_request"
 OP_WITHDRAWAL_CANCEL: Final = "withdrawal_cancel"
 OP_WITHDRAWAL_APPROVE: Final = "withdrawal_approve"
 OP_WITHDRAWAL_REJECT: Final = "withdrawal_reject"
+
+OP_CANCEL_AFTER: Final = "cancel_after"  # the dead-man's switch (engine.worker.timers)
+OP_COD_OPEN: Final = "cod_open"
+OP_COD_CLOSE: Final = "cod_close"
+OP_COD_RENEW: Final = "cod_renew"
+OP_TIMERS_FIRE: Final = "timers_fire"  # internal: the worker's clock tick
 OPS: Final = frozenset(
     {
         OP_PLACE,
@@ -63,8 +69,20 @@ OPS: Final = frozenset(
         OP_WITHDRAWAL_CANCEL,
         OP_WITHDRAWAL_APPROVE,
         OP_WITHDRAWAL_REJECT,
+        OP_CANCEL_AFTER,
+        OP_COD_OPEN,
+        OP_COD_CLOSE,
+        OP_COD_RENEW,
+        OP_TIMERS_FIRE,
     }
 )
+
+CANCEL_AFTER_MIN_MS: Final = 1_000
+CANCEL_AFTER_MAX_MS: Final = 600_000
+"""`cancel_after` timeouts: 0 (disarm) or MIN..MAX ms (the API refuses others; the engine refuses
+anything above MAX or below 0)."""
+LEASE_ID_MAX: Final = 64
+"""Longest cancel-on-disconnect lease id (the web processes use uuid4 hex)."""
 
 Command = dict[str, Any]
 """{"op": ..., plus the op's fields}. See docs/engine-worker.md for each op's fields."""

@@ -45,6 +45,7 @@ from engine.worker.persistence import (
 from engine.worker.records import Batch
 from engine.worker.recovery import state_load
 from engine.worker.state import Lookups, WorkerState
+from engine.worker.timers import CANCEL_TIMERS
 from engine.worker.withdrawals import withdrawals_closed, withdrawals_forget, withdrawals_lookup
 from trading.models import Order
 
@@ -209,6 +210,7 @@ class BatchRunner:
             price = None if last is None else market.spec.ticks_to_price(last)
             symbols.append((market.id, state.ex.seq(symbol), price, now))
         rows.add(SYMBOLS, symbols)
+        rows.add(CANCEL_TIMERS, state.timers.rows(now))
         rows.order_updates = [
             r.update_row() for oid, r in batch.orders.items() if oid not in batch.new_order_ids
         ]

@@ -13,7 +13,7 @@ from engine.client.protocol import Reply
 from engine.core import OrderStatus, OrderType, Side
 from engine.core.errors import FilterError
 from engine.core.events import BalanceEvent, OrderEvent, Refused, TradeEvent, TrailEvent, TriggerEvent
-from engine.worker import oco, whatif
+from engine.worker import oco, timers, whatif
 from engine.worker.commands import CommandRefused, bad, get_choice, get_decimal, get_int, get_str
 from engine.worker.order_args import check_filters as _check_filters  # noqa: F401 (shared with order_args)
 from engine.worker.order_args import place_args
@@ -237,6 +237,11 @@ HANDLERS = {
     "place_oco": oco.list_place,
     "cancel_list": oco.list_cancel,
     **WITHDRAWAL_HANDLERS,
+    "cancel_after": timers.cancel_after,
+    "cod_open": timers.cod_open,
+    "cod_close": timers.cod_close,
+    "cod_renew": timers.cod_renew,
+    "timers_fire": lambda state, cmd: timers.timers_fire(state, cmd, apply_events),
 }
 
 

@@ -51,6 +51,7 @@ from engine.client.protocol import ENGINE_CHANNEL, INSTRUMENTS_VERSION
 from engine.worker.batch import NOT_COMMITTED, Applied, BatchRunner
 from engine.worker.lock import EngineLockHeld, FencedOut, engine_lock_acquire, fence_acquire
 from engine.worker.recovery import state_load
+from engine.worker.timers import timers_clock
 
 log = logging.getLogger("quantx.engine")
 
@@ -152,6 +153,7 @@ class EngineRuntime:
             return
         self.started.set()
         publisher = asyncio.ensure_future(self._publish_in_order())
+        clock = asyncio.ensure_future(timers_clock(self, runner))  # the dead-man's switch's ticks
         try:
             await self._pipeline(runner)
         except FencedOut as exc:
@@ -161,6 +163,8 @@ class EngineRuntime:
             if not settings.ENGINE_EMBEDDED:
                 raise SystemExit(1) from exc
             return
+        finally:
+            clock.cancel()
         log.info("engine: stopped cleanly after committing the last batch")
         await self.published()
         publisher.cancel()

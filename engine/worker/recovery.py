@@ -12,6 +12,7 @@ import time
 from django.conf import settings
 from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from accounts.models import Asset, Balance, User
 from accounts.money import from_atoms, to_atoms
@@ -21,6 +22,7 @@ from engine.worker import oco
 from engine.worker.positions import PositionState
 from engine.worker.records import Market, OrderRecord
 from engine.worker.state import WorkerState
+from engine.worker.timers import ms_of, timers_load
 from engine.worker.withdrawals import withdrawal_book_load, withdrawal_holds_restore
 from trading.models import OPEN_STATUSES, Instrument, Order, Position, Trade
 
@@ -142,6 +144,8 @@ def state_load() -> WorkerState:
     )
     oco.lists_load(state)
     state.withdrawals = withdrawal_book_load()
+
+    state.timers = timers_load(ms_of(timezone.now()))
     gc.collect()
     gc.freeze()  # the rebuilt books are long-lived: keep them out of every later GC pass (pauses)
     problems = exchange.check_invariants()

@@ -15,6 +15,7 @@ from engine.core import Exchange
 from engine.worker.commands import CommandRefused
 from engine.worker.positions import PositionState
 from engine.worker.records import Batch, ListRecord, Market, OrderRecord, order_reply
+from engine.worker.timers import TimerBook
 from engine.worker.withdrawal_records import WithdrawalBook
 from trading.models import Order
 
@@ -62,6 +63,9 @@ class WorkerState:
     lookups: Lookups = field(default_factory=Lookups, init=False)
     withdrawals: WithdrawalBook = field(default_factory=WithdrawalBook, init=False)
     """Pending withdrawals and their client ids (engine.worker.withdrawals; recovered at start)."""
+
+    timers: TimerBook = field(default_factory=TimerBook, init=False)
+    """The dead-man's switch: cancel-after deadlines and cancel-on-disconnect leases (engine.worker.timers)."""
 
     def __post_init__(self) -> None:
         self.markets_by_id = {m.id: m for m in self.markets.values()}

@@ -42,6 +42,8 @@ REASON_WORDS = {
     "RISK_INSUFFICIENT_FUNDS": "not enough funds",
     "MATCHING_OCO_OTHER_LEG": "the other order of its OCO list filled, triggered or ended",
     "STAFF_CANCELED": "canceled by the exchange's staff",
+    "CANCEL_AFTER": "dead-man's switch: its countdown ran out",
+    "CANCEL_ON_DISCONNECT": "dead-man's switch: your connection closed",
 }
 """Why an order ended REJECTED or EXPIRED, for traders (the pages and their toasts, via market_config)."""
 
