@@ -282,3 +282,30 @@ def test_amending_one_leg_amends_the_list_and_its_one_hold():
     assert bal(alice, "BTC") == (Decimal("9.8"), Decimal("0.2"))
     assert OrderList.objects.get().status == "EXECUTING"
     assert_books_balance()
+
+
+def test_the_dead_mans_switch_cancels_a_list_once_and_the_books_balance():
+    from tests.engine.test_worker_timers import Engine, run, until_canceled
+
+    _, alice, _ = market_with_traders()
+    command = {
+        "user_id": alice.pk, "symbol": "BTC-USD", "side": "SELL", "qty": "0.5", "client_list_id": "dms",
+        "limit": {"price": "52000", "client_order_id": "dms-l"},
+        "stop": {"price": "47900", "stop_price": "48000", "client_order_id": "dms-s"},
+    }  # fmt: skip
+
+    async def scenario():
+        async with Engine() as eng:
+            placed = await eng("place_oco", **command)
+            limit_id, stop_id = (o["id"] for o in placed["order_list"]["orders"])
+            await eng("cancel_after", user_id=alice.pk, timeout_ms=300, symbol="BTC-USD")
+            await until_canceled(limit_id)
+            await until_canceled(stop_id)
+            return limit_id, stop_id
+
+    limit_id, stop_id = run(scenario)
+    # the switch names itself on both legs (it canceled the list, whichever leg came first)
+    assert {Order.objects.get(pk=i).reason for i in (limit_id, stop_id)} == {"CANCEL_AFTER"}
+    assert OrderList.objects.get().status == "ALL_DONE"
+    assert bal(alice, "BTC") == (Decimal("10"), Decimal("0"))
+    assert_books_balance()
