@@ -28,7 +28,7 @@ class StrictSerializer(serializers.Serializer):
             for name, field in self.fields.items():
                 if isinstance(field, serializers.IntegerField) and name in data:
                     values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
-                    if any(not _is_integer(v) for v in values):
+                    if any(v is not None and not _is_integer(v) for v in values):  # null: DRF's -1102
                         raise ValidationError(
                             {name: [ErrorDetail("A valid integer is required.", code="invalid")]}
                         )

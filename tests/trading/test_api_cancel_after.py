@@ -69,6 +69,7 @@ def test_zero_disarms_and_disarming_nothing_is_fine(api, alice, btc_usd, engine)
         ({"timeout_ms": "1000.0"}, -1100, "timeout_ms"),
         ({"timeout_ms": True}, -1100, "timeout_ms"),
         ({}, -1102, "timeout_ms"),
+        ({"timeout_ms": None}, -1102, "timeout_ms"),
         ({"timeout_ms": 5000, "symbol": "DOGE-USD"}, -1121, "symbol"),
         ({"timeout_ms": 5000, "symbol": 7}, -1100, "symbol"),
         ({"timeout_ms": 5000, "timeout": 5}, -1104, "timeout"),
