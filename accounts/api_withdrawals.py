@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import WithdrawalStatus
 from accounts.serializers import StrictCharField
+from accounts.throttling import WithdrawalRequestThrottle
 from accounts.withdrawals import (
     withdrawal_cancel,
     withdrawal_get,
@@ -74,6 +75,7 @@ class WithdrawalListApi(APIView):
     """`withdrawals/`: list mine (GET), request one (POST)."""
 
     permission_classes = (ReadOrTradeScope,)
+    throttle_classes = (WithdrawalRequestThrottle,)
     pagination_class = IdCursorPagination
 
     @extend_schema(
@@ -107,6 +109,7 @@ class WithdrawalListApi(APIView):
                 401,
                 403,
                 415,
+                429,
                 503,
                 examples={
                     400: [

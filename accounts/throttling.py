@@ -69,3 +69,11 @@ class ApiKeyCreateThrottle(ScopeRateThrottle):
 
     scope = "api_key_create"
     methods = frozenset({"POST"})
+
+
+class WithdrawalRequestThrottle(ScopeRateThrottle):
+    """Withdrawal requests, per user (listing and cancelling are not counted).
+    Rate: DEFAULT_THROTTLE_RATES["withdrawal_request"]."""
+
+    scope = "withdrawal_request"
+    methods = frozenset({"POST"})

@@ -194,6 +194,7 @@ REST_FRAMEWORK = {
         "api_key_create": env_str("QX_THROTTLE_API_KEY_CREATE", "10/hour"),
         "order_place": env_str("QX_THROTTLE_ORDER_PLACE", "6000/min"),
         "order_test": env_str("QX_THROTTLE_ORDER_TEST", "6000/min"),  # test orders (what-if), own counter
+        "withdrawal_request": env_str("QX_THROTTLE_WITHDRAWAL_REQUEST", "60/min"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "STRICT_JSON": True,

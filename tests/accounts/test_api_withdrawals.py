@@ -264,3 +264,18 @@ def test_a_read_only_api_key_may_list_but_not_request_or_cancel(funded, engine):
     assert (response.status_code, response.json()["code"]) == (403, -2015)
     assert Withdrawal.objects.get().status == "PENDING"
     assert balance(funded, "BTC") == (Decimal("1.9"), Decimal("0.1"))
+
+
+def test_withdrawal_requests_have_their_own_rate_limit_and_a_refused_one_moves_nothing(api, funded, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "withdrawal_request": "2/min"}}  # fmt: skip
+    answers = [request(api, amount="0.01") for _ in range(3)]
+    assert [r.status_code for r in answers] == [201, 201, 429]
+    assert answers[2].json()["code"] == -1003 and answers[2]["RateLimit-Remaining"] == "0"
+    assert Withdrawal.objects.count() == 2
+    assert balance(funded, "BTC") == (Decimal("1.98"), Decimal("0.02"))
+    assert api.get(LIST).status_code == 200  # reading is not counted
+    ledger_exact()
