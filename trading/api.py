@@ -36,6 +36,7 @@ from trading.serializers import (
     PositionOutputSerializer,
     TradeListQuerySerializer,
     order_error_responses,
+    order_place_kwargs,
 )
 
 TAG_ORDERS = "orders"
@@ -195,17 +196,7 @@ class OrderListApi(APIView):
         data = validated(OrderPlaceInputSerializer, request.data)
         result = services.order_place(
             user=request.user,
-            symbol=data["symbol"],
-            side=data["side"],
-            order_type=data["type"],
-            qty=data.get("qty"),
-            quote_qty=data.get("quote_qty"),
-            price=data.get("price"),
-            stop_price=data.get("stop_price"),
-            tif=data.get("tif"),
-            stp=data["stp"],
-            client_order_id=data.get("client_order_id"),
-            trailing_delta=data.get("trailing_delta"),
+            **order_place_kwargs(data),
         )
         code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
         return Response(OrderWithFillsOutputSerializer(result.order).data, status=code)

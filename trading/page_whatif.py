@@ -19,6 +19,7 @@ from quantx_site.errors import ApiError
 from trading.forms import OrderForm
 from trading.models import Instrument, OrderType
 from trading.selectors import instrument_get
+from trading.serializers import order_place_kwargs
 from trading.templatetags.qx import reason_words
 from trading.whatif import order_test
 from trading.whatif_api import OrderTestThrottle
@@ -44,17 +45,7 @@ def order_estimate(request: HttpRequest, symbol: str) -> JsonResponse:
         try:
             result = order_test(
                 user=request.user,  # type: ignore[arg-type]
-                symbol=instrument.symbol,
-                side=order["side"],
-                order_type=order["type"],
-                qty=order.get("qty"),
-                quote_qty=order.get("quote_qty"),
-                price=order.get("price"),
-                stop_price=order.get("stop_price"),
-                tif=order.get("tif"),
-                stp=order["stp"],
-                client_order_id=order.get("client_order_id"),
-                trailing_delta=order.get("trailing_delta"),
+                **order_place_kwargs(order),
             )
         except ApiError as exc:
             form.add_refusal(exc)

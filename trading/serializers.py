@@ -5,6 +5,7 @@ exactly (`AmountField`). Output serializers read either a model row or the engin
 (same field names), and write every amount as a string with exactly 8 decimals (`AmountOutField`).
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -92,6 +93,23 @@ class OrderPlaceInputSerializer(StrictSerializer):
         help_text="STOP_LOSS_LIMIT only, instead of stop_price: a trailing stop, 1 to 2000 basis points "
         "behind the best trade price since it was placed (else -1013 FILTER_TRAILING_DELTA).",
     )
+
+
+def order_place_kwargs(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of `order_place` / `order_test` from OrderPlaceInputSerializer's data."""
+    return {
+        "symbol": data["symbol"],
+        "side": data["side"],
+        "order_type": data["type"],
+        "qty": data.get("qty"),
+        "quote_qty": data.get("quote_qty"),
+        "price": data.get("price"),
+        "stop_price": data.get("stop_price"),
+        "tif": data.get("tif"),
+        "stp": data["stp"],
+        "client_order_id": data.get("client_order_id"),
+        "trailing_delta": data.get("trailing_delta"),
+    }
 
 
 @extend_schema_serializer(component_name="OrderAmend")

@@ -41,7 +41,7 @@ from trading.forms import (
 )
 from trading.models import Instrument
 from trading.positions import position_list
-from trading.serializers import OrderOutputSerializer, OrderWithFillsOutputSerializer
+from trading.serializers import OrderOutputSerializer, OrderWithFillsOutputSerializer, order_place_kwargs
 from trading.templatetags.qx import REASON_WORDS
 from trading.trader_panels import decimals, market_digits, trader_panels
 
@@ -225,17 +225,7 @@ def order_place(request: HttpRequest, symbol: str) -> HttpResponse:
         try:
             placed = services.order_place(
                 user=request.user,  # type: ignore[arg-type]
-                symbol=instrument.symbol,
-                side=order["side"],
-                order_type=order["type"],
-                qty=order.get("qty"),
-                quote_qty=order.get("quote_qty"),
-                price=order.get("price"),
-                stop_price=order.get("stop_price"),
-                tif=order.get("tif"),
-                stp=order["stp"],
-                client_order_id=order.get("client_order_id"),
-                trailing_delta=order.get("trailing_delta"),
+                **order_place_kwargs(order),
             )
         except ApiError as exc:
             form.add_refusal(exc)

@@ -17,6 +17,7 @@ from trading.serializers import (
     OrderOutputSerializer,
     OrderPlaceInputSerializer,
     order_error_responses,
+    order_place_kwargs,
 )
 from trading.whatif import order_test
 
@@ -146,16 +147,6 @@ class OrderTestApi(APIView):
         data = validated(OrderPlaceInputSerializer, request.data)
         result = order_test(
             user=request.user,
-            symbol=data["symbol"],
-            side=data["side"],
-            order_type=data["type"],
-            qty=data.get("qty"),
-            quote_qty=data.get("quote_qty"),
-            price=data.get("price"),
-            stop_price=data.get("stop_price"),
-            tif=data.get("tif"),
-            stp=data["stp"],
-            client_order_id=data.get("client_order_id"),
-            trailing_delta=data.get("trailing_delta"),
+            **order_place_kwargs(data),
         )
         return Response(OrderEstimateOutputSerializer(result.as_output()).data)
