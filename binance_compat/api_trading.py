@@ -26,7 +26,7 @@ from trading.whatif import order_test
 
 RESPONSE_TYPES = ("ACK", "RESULT", "FULL")
 _ENCODERS = {"ACK": encode.order_ack, "RESULT": encode.order_result, "FULL": encode.order_full}
-UNSUPPORTED_ORDER_PARAMS = ("icebergQty", "trailingDelta", "strategyId", "strategyType", "pegPriceType",
+UNSUPPORTED_ORDER_PARAMS = ("icebergQty", "strategyId", "strategyType", "pegPriceType",
                             "pegOffsetValue", "pegOffsetType")  # fmt: skip
 """Binance order parameters QuantX has no feature for: refused (-1106) rather than ignored."""
 _TIF_REQUIRED = {OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT}
@@ -52,6 +52,7 @@ class _OrderInput:
         self.quote_qty = p.decimal("quoteOrderQty")
         self.price = p.decimal("price")
         self.stop_price = p.decimal("stopPrice")
+        self.trailing_delta = p.integer("trailingDelta", maximum=2**31 - 1)
         self.client_order_id = p.text("newClientOrderId", max_length=36)
         if self.client_order_id is not None and not CLIENT_ORDER_ID.regex.fullmatch(self.client_order_id):
             raise ApiError(ErrorCode.ILLEGAL_PARAMETER, CLIENT_ORDER_ID.message, field="newClientOrderId")
@@ -76,6 +77,7 @@ class _OrderInput:
             quote_qty=self.quote_qty,
             price=self.price,
             stop_price=self.stop_price,
+            trailing_delta=self.trailing_delta,
             tif=self.tif,
             stp=self.stp,
             client_order_id=self.client_order_id,
@@ -141,7 +143,7 @@ class OrderTestApi(SignedApi):
             user=self.account, symbol=order_input.instrument.symbol, side=order_input.side or "",
             order_type=order_input.type, qty=order_input.qty, quote_qty=order_input.quote_qty,
             price=order_input.price, stop_price=order_input.stop_price, tif=order_input.tif, stp=order_input.stp,
-            client_order_id=order_input.client_order_id,
+            client_order_id=order_input.client_order_id, trailing_delta=order_input.trailing_delta,
         )  # fmt: skip
         if result.duplicate is not None:  # as a place would answer it
             raise ApiError(ErrorCode.NEW_ORDER_REJECTED, "Duplicate order sent.", reason="DUPLICATE_ORDER")

@@ -12,11 +12,13 @@ from typing import Any
 
 from binance_compat.symbols import binance_name, binance_symbol
 from marketdata.candles import datetime_to_ms
-from trading.models import Instrument, InstrumentStatus, OrderStatus, OrderType
+from trading.filters import MAX_TRAILING_DELTA
+from trading.models import Instrument, InstrumentStatus, OrderListStatus, OrderStatus, OrderType
 
 ZERO = "0.00000000"
 ORDER_TYPES = [OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.MARKET, OrderType.STOP_LOSS_LIMIT,
                OrderType.TAKE_PROFIT_LIMIT]  # fmt: skip
+_STOP_TYPES = (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
 STP_MODES = ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"]
 _STATUS = {
     InstrumentStatus.TRADING: "TRADING",
@@ -64,10 +66,10 @@ def symbol_info(instrument: Instrument) -> dict[str, Any]:
         "quoteCommissionPrecision": 8,
         "orderTypes": [str(t) for t in ORDER_TYPES],
         "icebergAllowed": False,
-        "ocoAllowed": False,
+        "ocoAllowed": True,
         "otoAllowed": False,
         "quoteOrderQtyMarketAllowed": True,
-        "allowTrailingStop": False,
+        "allowTrailingStop": True,
         "cancelReplaceAllowed": False,
         "amendAllowed": False,
         "pegInstructionsAllowed": False,
@@ -100,6 +102,13 @@ def symbol_info(instrument: Instrument) -> dict[str, Any]:
                 "applyMaxToMarket": False,
                 "avgPriceMins": 0,
             },
+            {
+                "filterType": "TRAILING_DELTA",
+                "minTrailingAboveDelta": 1,
+                "maxTrailingAboveDelta": MAX_TRAILING_DELTA,
+                "minTrailingBelowDelta": 1,
+                "maxTrailingBelowDelta": MAX_TRAILING_DELTA,
+            },
         ],
         "permissions": [],
         "permissionSets": [["SPOT"]],
@@ -112,17 +121,37 @@ def symbol_info(instrument: Instrument) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ orders
 
 
+def order_list_id(order: Any) -> int:
+    """An order's OCO list, or -1 for an order in no list (as Binance writes it)."""
+    list_id = _get(order, "order_list_id")
+    return -1 if list_id is None else int(list_id)
+
+
+def _waiting_stop(order: Any) -> bool:
+    """A stop (fixed or trailing) that has not triggered yet: not working (Binance's isWorking)."""
+    return str(_get(order, "type")) in _STOP_TYPES and not _get(order, "triggered", True)
+
+
+def _trailing(order: Any) -> dict[str, Any]:
+    """A trailing stop's `trailingDelta` and `trailingTime` (tracking from placement: QuantX takes no
+    activation price), as Binance adds them; nothing for other orders."""
+    delta = _get(order, "trailing_delta")
+    if delta is None:
+        return {}
+    return {"trailingDelta": int(delta), "trailingTime": ms(_get(order, "created_at"))}
+
+
 def order_info(order: Any) -> dict[str, Any]:
     """GET /api/v3/order, openOrders, allOrders: an order row or the engine's ORDER dict."""
     qty, filled = _get(order, "qty"), _get(order, "filled")
     order_type = str(_get(order, "type"))
     stop = _get(order, "stop_price")
     created, updated = ms(_get(order, "created_at")), ms(_get(order, "updated_at"))
-    waiting_stop = stop is not None and not _get(order, "triggered", True)
+    waiting_stop = _waiting_stop(order)
     return {
         "symbol": binance_symbol(str(_get(order, "symbol"))),
         "orderId": _get(order, "id"),
-        "orderListId": -1,
+        "orderListId": order_list_id(order),
         "clientOrderId": _get(order, "client_order_id"),
         "price": d8(_get(order, "price")),
         "origQty": d8(qty if qty is not None else filled),
@@ -141,6 +170,7 @@ def order_info(order: Any) -> dict[str, Any]:
         "workingTime": -1 if waiting_stop else created,
         "origQuoteOrderQty": d8(_get(order, "quote_qty")),
         "selfTradePreventionMode": str(_get(order, "stp") or "NONE"),
+        **_trailing(order),
     }
 
 
@@ -148,7 +178,7 @@ def order_ack(order: Any) -> dict[str, Any]:
     return {
         "symbol": binance_symbol(str(_get(order, "symbol"))),
         "orderId": _get(order, "id"),
-        "orderListId": -1,
+        "orderListId": order_list_id(order),
         "clientOrderId": _get(order, "client_order_id"),
         "transactTime": ms(_get(order, "updated_at")),
     }
@@ -160,8 +190,9 @@ def order_result(order: Any) -> dict[str, Any]:
     for name in ("price", "origQty", "executedQty", "origQuoteOrderQty", "cummulativeQuoteQty", "status",
                  "timeInForce", "type", "side"):  # fmt: skip
         out[name] = info[name]
-    if _get(order, "stop_price") is not None:
+    if _get(order, "stop_price") is not None or _get(order, "trailing_delta") is not None:
         out["stopPrice"] = info["stopPrice"]
+    out.update(_trailing(order))
     out["workingTime"] = info["workingTime"]
     out["selfTradePreventionMode"] = info["selfTradePreventionMode"]
     return out
@@ -205,6 +236,52 @@ def my_trade(fill: Any) -> dict[str, Any]:
         "isMaker": fill.liquidity == "MAKER",
         "isBestMatch": True,
     }
+
+
+# ------------------------------------------------------------------------------ order lists (OCO)
+
+LIST_STATUS_TYPE = {OrderListStatus.EXECUTING: "EXEC_STARTED", OrderListStatus.ALL_DONE: "ALL_DONE",
+                    OrderListStatus.REJECTED: "ALL_DONE"}  # fmt: skip
+LIST_ORDER_STATUS = {OrderListStatus.EXECUTING: "EXECUTING", OrderListStatus.ALL_DONE: "ALL_DONE",
+                     OrderListStatus.REJECTED: "REJECT"}  # fmt: skip
+
+
+def _legs(lst: Any) -> list[Any]:
+    """A list's two legs, by id (Binance lists them so), from a row or the engine's ORDER_LIST dict."""
+    legs = _get(lst, "orders")
+    if not isinstance(legs, list):
+        legs = list(legs.all())
+    return sorted(legs, key=lambda o: int(_get(o, "id")))
+
+
+def order_list(lst: Any) -> dict[str, Any]:
+    """GET /api/v3/orderList, allOrderList, openOrderList: an OrderList row or the engine's dict."""
+    status = str(_get(lst, "status"))
+    return {
+        "orderListId": _get(lst, "id"),
+        "contingencyType": "OCO",
+        "listStatusType": LIST_STATUS_TYPE.get(status, "ALL_DONE"),  # type: ignore[call-overload]
+        "listOrderStatus": LIST_ORDER_STATUS.get(status, "ALL_DONE"),  # type: ignore[call-overload]
+        "listClientOrderId": _get(lst, "client_list_id"),
+        "transactionTime": ms(_get(lst, "updated_at")),
+        "symbol": binance_symbol(str(_get(lst, "symbol"))),
+        "orders": [
+            {"symbol": binance_symbol(str(_get(o, "symbol"))), "orderId": _get(o, "id"),
+             "clientOrderId": _get(o, "client_order_id")}
+            for o in _legs(lst)
+        ],
+    }  # fmt: skip
+
+
+def order_list_placed(lst: Any, response_type: str) -> dict[str, Any]:
+    """POST /api/v3/orderList/oco: the list and a report of each leg (ACK, RESULT or FULL)."""
+    encoder = {"ACK": order_ack, "RESULT": order_result, "FULL": order_full}[response_type]
+    return {**order_list(lst), "orderReports": [encoder(o) for o in _legs(lst)]}
+
+
+def order_list_canceled(lst: Any) -> dict[str, Any]:
+    """DELETE /api/v3/orderList: the list and each leg as a cancel reports it."""
+    return {**order_list(lst), "orderReports": [order_canceled(o) for o in _legs(lst)]}
 
 
 # ------------------------------------------------------------------------------ market data

@@ -21,6 +21,24 @@ INVALID_LISTEN_KEY = -1125
 INVALID_TIME_IN_FORCE = -1115
 INVALID_ORDER_TYPE = -1116
 INVALID_SIDE = -1117
+BAD_PARAM_COMBINATION = -1128
+OCO_ORDER_TYPE_REJECTED = -1158
+BUY_OCO_LIMIT_MUST_BE_BELOW = -1165
+SELL_OCO_LIMIT_MUST_BE_ABOVE = -1166
+BOTH_OCO_ORDERS_CANNOT_BE_LIMIT = -1168
+_BY_REASON = {
+    "OCO_ORDER_TYPE_REJECTED": OCO_ORDER_TYPE_REJECTED,
+    "BUY_OCO_LIMIT_MUST_BE_BELOW": BUY_OCO_LIMIT_MUST_BE_BELOW,
+    "SELL_OCO_LIMIT_MUST_BE_ABOVE": SELL_OCO_LIMIT_MUST_BE_ABOVE,
+    "BOTH_OCO_ORDERS_CANNOT_BE_LIMIT": BOTH_OCO_ORDERS_CANNOT_BE_LIMIT,
+    "BAD_PARAM_COMBINATION": BAD_PARAM_COMBINATION,
+}
+"""Facade-only refusals (Binance codes QuantX's catalogue has no number for), by `reason`."""
+_FIELDS = {"qty": "quantity", "quote_qty": "quoteOrderQty", "stop_price": "stopPrice", "tif": "timeInForce",
+           "trailing_delta": "trailingDelta", "client_order_id": "newClientOrderId",
+           "client_list_id": "listClientOrderId"}  # fmt: skip
+_LEG_FIELDS = {"type": "Type", "price": "Price", "stop_price": "StopPrice", "tif": "TimeInForce",
+               "trailing_delta": "TrailingDelta", "client_order_id": "ClientOrderId"}  # fmt: skip
 
 _FILTERS = {
     "FILTER_TICK_SIZE": "PRICE_FILTER",
@@ -28,6 +46,7 @@ _FILTERS = {
     "FILTER_MIN_QTY": "LOT_SIZE",
     "FILTER_MAX_QTY": "LOT_SIZE",
     "FILTER_MIN_NOTIONAL": "NOTIONAL",
+    "FILTER_TRAILING_DELTA": "TRAILING_DELTA",
 }
 _REJECTIONS = {
     "RISK_INSUFFICIENT_FUNDS": "Account has insufficient balance for requested action.",
@@ -35,6 +54,7 @@ _REJECTIONS = {
     "WORKER_INSTRUMENT_HALTED": "Market is closed.",
     "WORKER_CANCEL_ONLY": "Market is closed.",
     "DUPLICATE_ORDER": "Duplicate order sent.",
+    "MATCHING_WOULD_TRIGGER_IMMEDIATELY": "Order would trigger immediately.",
 }
 _BAD_VALUE_CODES = {"timeInForce": INVALID_TIME_IN_FORCE, "type": INVALID_ORDER_TYPE, "side": INVALID_SIDE}
 _TEXTS: dict[int, str] = {
@@ -54,6 +74,11 @@ _TEXTS: dict[int, str] = {
     INVALID_TIME_IN_FORCE: "Invalid timeInForce.",
     INVALID_ORDER_TYPE: "Invalid orderType.",
     INVALID_SIDE: "Invalid side.",
+    BAD_PARAM_COMBINATION: "Combination of optional parameters invalid.",
+    OCO_ORDER_TYPE_REJECTED: "Order type not supported in OCO.",
+    BUY_OCO_LIMIT_MUST_BE_BELOW: "A limit order in a buy OCO must be below.",
+    SELL_OCO_LIMIT_MUST_BE_ABOVE: "A limit order in a sell OCO must be above.",
+    BOTH_OCO_ORDERS_CANNOT_BE_LIMIT: "At least one OCO order must be contingent.",
 }
 _STATUS: dict[int, int] = {
     ErrorCode.BAD_API_KEY_FORMAT: 401,
@@ -84,6 +109,12 @@ def binance_error(
     code = int(code)
     if reason == "LISTEN_KEY_UNKNOWN":
         return BinanceError(400, INVALID_LISTEN_KEY, "This listenKey does not exist.")
+    if reason in _BY_REASON:
+        code = _BY_REASON[reason]
+        return BinanceError(400, code, _TEXTS.get(code, msg))
+    if code == ErrorCode.NO_SUCH_ORDER and msg == "Order list does not exist.":
+        return BinanceError(400, code, msg)
+    field = binance_field(field)
     text = _TEXTS.get(code, msg)
     if code == ErrorCode.FILTER_FAILURE and reason in _FILTERS:
         text = f"Filter failure: {_FILTERS[reason]}"
@@ -108,6 +139,19 @@ def binance_error(
     elif code == ErrorCode.NOT_FOUND:
         return BinanceError(404, int(ErrorCode.DISABLED), "This operation is not supported.")
     return BinanceError(_STATUS.get(code, 400), code, text)
+
+
+def binance_field(field: str | None) -> str | None:
+    """A QuantX field name as Binance names the parameter (`stop_price` -> `stopPrice`, an OCO leg's
+    `below_trailing_delta` -> `belowTrailingDelta`); Binance names pass through."""
+    if field is None:
+        return None
+    if field in _FIELDS:
+        return _FIELDS[field]
+    where, _, rest = field.partition("_")
+    if where in ("above", "below") and rest in _LEG_FIELDS:
+        return where + _LEG_FIELDS[rest]
+    return field
 
 
 def binance_error_of(exc: Exception) -> BinanceError | None:

@@ -11,8 +11,9 @@ from accounts.models import User
 from marketdata.candles import ms_to_datetime
 from marketdata.selectors import trade_wire
 from quantx_site.errors import ApiError, ErrorCode
+from trading import order_lists
 from trading import selectors as trading
-from trading.models import OPEN_STATUSES, Instrument, Order, Trade
+from trading.models import OPEN_STATUSES, Instrument, Order, OrderList, OrderListStatus, Trade
 
 
 def _time_range(
@@ -91,3 +92,30 @@ def avg_price(candles: list[Any]) -> Decimal | None:
         return None
     quote = sum((c.quote_volume for c in candles), Decimal(0))
     return (quote / volume).quantize(Decimal("0.00000001"))
+
+
+def order_lists_of(
+    *, user: User, from_id: int | None = None, start: int | None = None, end: int | None = None, limit: int,
+) -> list[OrderList]:  # fmt: skip
+    """The user's OCO lists (trading.order_lists), oldest first: from `from_id` on, or the newest
+    `limit` placed in the time range (ms, inclusive)."""
+    lists = order_lists.order_list_list(user=user, start_ms=start, end_ms=end)
+    return _page(lists, from_id=from_id, limit=limit)
+
+
+def open_order_lists(*, user: User) -> list[OrderList]:
+    """The user's lists with a leg still open (EXECUTING), oldest first."""
+    lists = order_lists.order_list_list(user=user, statuses=[OrderListStatus.EXECUTING])
+    return list(lists.order_by("id"))
+
+
+def order_list_lookup(*, user: User, order_list_id: int | None, client_list_id: str | None) -> OrderList:
+    """One of the user's lists by id or by its client list id, else 404 -2013."""
+    if order_list_id is not None:
+        return order_lists.order_list_get(user=user, order_list_id=order_list_id)
+    found = order_lists.order_list_list(user=user).filter(client_list_id=client_list_id or "").first()
+    if found is None:
+        raise ApiError(
+            ErrorCode.NO_SUCH_ORDER, "Order list does not exist.", status_code=status.HTTP_404_NOT_FOUND
+        )
+    return found

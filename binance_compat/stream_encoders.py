@@ -16,10 +16,11 @@ cumulative quote (executionReport `Z`).
 import functools
 import json
 import time
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from binance_compat.encode import d8
+from binance_compat.encode import LIST_ORDER_STATUS, LIST_STATUS_TYPE, d8
 from binance_compat.symbols import binance_symbol
 from marketdata.protocol import EV_SNAPSHOT
 
@@ -186,19 +187,68 @@ class Ticker(Encoder):
         return self._events(data, frame["seq"])
 
 
+@dataclass
+class ListState:
+    """What the user stream knows of one OCO list: enough for Binance's listStatus event."""
+
+    symbol: str
+    client_list_id: str | None
+    legs: dict[int, str] = field(default_factory=dict)  # order id -> client order id
+    status: str | None = None  # the status last sent in a listStatus (None: none sent yet)
+    pending: str | None = None  # the status the batch's reports say
+    time: int = 0
+
+
 class UserData(Encoder):
     """A user's `orders` and `balances` streams as executionReport, outboundAccountPosition and
-    balanceUpdate events. One encoder serves both keys, so it sees a batch's frames together: a
-    balance change with no order report in the same batch is a deposit, withdrawal or adjustment
-    (balanceUpdate, with the delta from the balances it keeps)."""
+    balanceUpdate events, and listStatus for OCO lists. One encoder serves both keys, so it sees a
+    batch's frames together: a balance change with no order report in the same batch is a deposit,
+    withdrawal or adjustment (balanceUpdate, with the delta from the balances it keeps); a list whose
+    status the batch's leg reports changed gets one listStatus after them (`finish`)."""
 
-    def __init__(self, quote_filled: dict[int, Decimal]) -> None:
+    def __init__(self, quote_filled: dict[int, Decimal], lists: dict[int, ListState] | None = None) -> None:
         self.totals: dict[str, Decimal] = {}
         self.quote_filled = quote_filled  # order id -> cumulative quote (seeded with the open orders)
+        self.lists = lists if lists is not None else {}  # list id -> its state (seeded with the open lists)
+        self.touched: list[int] = []
         self.saw_report = False
 
     def begin(self) -> None:
         self.saw_report = False
+        self.touched = []
+
+    def finish(self) -> list[Payload]:
+        """A listStatus for each list whose status changed in this batch (EXEC_STARTED when placed,
+        ALL_DONE when it ended); a list that ended is forgotten once said."""
+        out = []
+        for list_id in self.touched:
+            lst = self.lists[list_id]
+            if lst.pending is None or lst.pending == lst.status:
+                continue
+            lst.status = lst.pending
+            out.append({
+                "e": "listStatus", "E": lst.time, "s": lst.symbol, "g": list_id, "c": "OCO",
+                "l": LIST_STATUS_TYPE.get(lst.status, "ALL_DONE"), "L": LIST_ORDER_STATUS.get(lst.status, "ALL_DONE"),
+                "r": "NONE", "C": lst.client_list_id, "T": lst.time,
+                "O": [{"s": lst.symbol, "i": i, "c": c} for i, c in sorted(lst.legs.items())],
+            })  # fmt: skip
+            if lst.status != "EXECUTING":
+                del self.lists[list_id]
+        self.touched = []
+        return out
+
+    def _list_leg(self, r: dict[str, Any]) -> None:
+        list_id = r.get("order_list_id")
+        if list_id is None:
+            return
+        lst = self.lists.get(list_id)
+        if lst is None:
+            lst = self.lists[list_id] = ListState(binance_symbol(r["symbol"]), r.get("order_list_client_id"))
+        lst.client_list_id = r.get("order_list_client_id") or lst.client_list_id
+        lst.legs[r["order_id"]] = r["client_order_id"]
+        lst.pending, lst.time = r.get("order_list_status"), r["time"]
+        if list_id not in self.touched:
+            self.touched.append(list_id)
 
     def snapshot(self, data: Any, seq: int) -> list[Payload]:
         if data and "asset" in data[0]:
@@ -232,10 +282,14 @@ class UserData(Encoder):
         base = {
             "e": "executionReport", "E": r["time"], "s": binance_symbol(r["symbol"]), "c": r["client_order_id"],
             "S": r["side"], "o": r["type"], "f": r["tif"], "q": d8(r["qty"] if r["qty"] is not None else r["filled"]),
-            "p": d8(r["price"]), "P": d8(r["stop_price"]), "F": "0.00000000", "g": -1, "C": "", "r": "NONE",
-            "i": order_id, "T": r["time"], "I": 0, "w": r["status"] in ("NEW", "PARTIALLY_FILLED"), "M": False,
+            "p": d8(r["price"]), "P": d8(r["stop_price"]), "F": "0.00000000", "g": _list_id(r), "C": "", "r": "NONE",
+            "i": order_id, "T": r["time"], "I": 0, "w": _working(r), "M": False,
             "O": r["time"], "Q": d8(r["quote_qty"]), "W": r["time"], "V": "NONE",
         }  # fmt: skip
+        if r.get("trailing_delta") is not None:
+            base["d"] = r["trailing_delta"]
+            base["D"] = r["time"] if r.get("triggered_at") is None else r["triggered_at"]
+        self._list_leg(r)
         out = []
         for n, f in enumerate(fills):
             filled += Decimal(f["qty"])
@@ -257,3 +311,14 @@ class UserData(Encoder):
         else:
             self.quote_filled.pop(order_id, None)
         return out
+
+
+def _list_id(r: dict[str, Any]) -> int:
+    list_id = r.get("order_list_id")
+    return -1 if list_id is None else int(list_id)
+
+
+def _working(r: dict[str, Any]) -> bool:
+    """On the book (Binance's `w`): open, and for a stop, triggered."""
+    waiting_stop = r["type"] in ("STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT") and not r.get("triggered", True)
+    return r["status"] in ("NEW", "PARTIALLY_FILLED") and not waiting_stop

@@ -27,13 +27,14 @@ from binance_compat.stream_encoders import (
     DiffDepth,
     Encoder,
     Kline,
+    ListState,
     PartialDepth,
     Ticker,
     Trades,
     UserData,
     parsed,
 )
-from binance_compat.symbols import symbol_map
+from binance_compat.symbols import binance_symbol, symbol_map
 from marketdata.channels import ChannelSpec, snapshots_read
 from marketdata.hub import Frame, Hub, Outbox, Send, Subscription
 from marketdata.protocol import (
@@ -142,6 +143,8 @@ class _Sink:
         try:
             for frame in frames:
                 payloads += self.encoder.encode(parsed(frame.text))
+            if isinstance(self.encoder, UserData):
+                payloads += self.encoder.finish()
         except Exception:
             log.exception("binance: encoding a frame for %s failed; closing the connection", self.name)
             self.connection.outbox.overflow()
@@ -243,8 +246,9 @@ class Connection:
     async def follow_user(self, user: User, answer: dict[str, Any] | None = None) -> None:
         """The user's orders and balances as Binance user-data events (one encoder for both)."""
         seed = await database_sync_to_async(_quote_filled)(user)
+        lists = await database_sync_to_async(_open_lists)(user)
         specs = [ChannelSpec(ORDERS, ORDERS), ChannelSpec(BALANCES, BALANCES)]
-        await self.follow([(USER_STREAM, specs, UserData(seed))], user, answer)
+        await self.follow([(USER_STREAM, specs, UserData(seed, lists))], user, answer)
 
 
 USER_STREAM = "!userData"
@@ -252,6 +256,17 @@ USER_STREAM = "!userData"
 
 def _quote_filled(user: User) -> dict[int, Decimal]:
     return {o.id: o.quote_filled for o in facade.open_orders(user=user, instrument=None)}
+
+
+def _open_lists(user: User) -> dict[int, ListState]:
+    """The user's open OCO lists as the user stream starts from them (their listStatus: EXEC_STARTED
+    was sent before this stream opened)."""
+    out = {}
+    for lst in facade.open_order_lists(user=user):
+        symbol = binance_symbol(lst.symbol)  # type: ignore[attr-defined]
+        legs = {o.id: o.client_order_id for o in lst.orders.all()}
+        out[lst.id] = ListState(symbol, lst.client_list_id, legs, status=lst.status)
+    return out
 
 
 def _refuse(name: str) -> Any:

@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from binance_compat import api_market as market
+from binance_compat import api_order_lists as order_lists
 from binance_compat import api_trading as trading
 from binance_compat.base import NotSupportedApi
 
@@ -22,6 +23,10 @@ urlpatterns = [
     path("order", trading.OrderApi.as_view()),
     path("order/test", trading.OrderTestApi.as_view()),
     path("openOrders", trading.OpenOrdersApi.as_view()),
+    path("orderList/oco", order_lists.OcoApi.as_view()),
+    path("orderList", order_lists.OrderListApi.as_view()),
+    path("allOrderList", order_lists.AllOrderListApi.as_view()),
+    path("openOrderList", order_lists.OpenOrderListApi.as_view()),
     path("allOrders", trading.AllOrdersApi.as_view()),
     path("myTrades", trading.MyTradesApi.as_view()),
     path("account", trading.AccountApi.as_view()),

@@ -409,7 +409,15 @@ def _report(
         "fills": fills,
         "time": now_ms,
         **stop_and_list_fields(record, _list_status(state, batch, record.order_list_id)),
+        "order_list_client_id": _list_client_id(state, batch, record.order_list_id),
     }
+
+
+def _list_client_id(state: WorkerState, batch: Batch, list_id: int | None) -> str | None:
+    if list_id is None:
+        return None
+    lst = batch.lists.get(list_id) or state.lists.get(list_id)
+    return None if lst is None else lst.client_list_id
 
 
 def _list_status(state: WorkerState, batch: Batch, list_id: int | None) -> str | None:
