@@ -71,11 +71,8 @@ def test_a_sell_oco_placed_read_and_ended_by_a_fill(live: LiveServer, sam: Accou
     trade_at(buyer, seller, price)
     placed = sell_oco(seller, price, listClientOrderId="oco-fill-1", aboveClientOrderId="tp-1",
                       belowClientOrderId="sl-1")  # fmt: skip
-    assert {k: placed[k] for k in ("contingencyType", "listStatusType", "listOrderStatus", "listClientOrderId",
-                                   "symbol")} == {  # fmt: skip
-        "contingencyType": "OCO", "listStatusType": "EXEC_STARTED", "listOrderStatus": "EXECUTING",
-        "listClientOrderId": "oco-fill-1", "symbol": SYMBOL,
-    }  # fmt: skip
+    head = ("contingencyType", "listStatusType", "listOrderStatus", "listClientOrderId", "symbol")
+    assert [placed[k] for k in head] == ["OCO", "EXEC_STARTED", "EXECUTING", "oco-fill-1", SYMBOL]
     list_id = placed["orderListId"]
     reports = {r["clientOrderId"]: r for r in placed["orderReports"]}
     assert [o["orderId"] for o in placed["orders"]] == sorted(r["orderId"] for r in placed["orderReports"])
@@ -106,7 +103,9 @@ def test_a_sell_oco_placed_read_and_ended_by_a_fill(live: LiveServer, sam: Accou
     assert seller.get_order(symbol=SYMBOL, orderId=tp["orderId"])["status"] == "FILLED"
     assert seller.get_order(symbol=SYMBOL, orderId=sl["orderId"])["status"] == "EXPIRED"
     assert list_id not in [lst["orderListId"] for lst in seller.get_open_oco_orders()]
-    assert [lst["orderListId"] for lst in seller.v3_get_all_order_list(fromId=list_id)][0] == list_id
+    assert [lst["orderListId"] for lst in seller.v3_get_all_order_list(fromId=list_id)] == [list_id]
+    newest = seller.v3_get_all_order_list(startTime=placed["transactionTime"] - 60_000, limit=1)
+    assert [(lst["orderListId"], lst["listOrderStatus"]) for lst in newest] == [(list_id, "ALL_DONE")]
     with pytest.raises(BinanceAPIException) as mixed:
         seller.v3_get_all_order_list(fromId=list_id, startTime=0)
     assert mixed.value.code == -1128
