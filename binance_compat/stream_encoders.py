@@ -288,7 +288,6 @@ class UserData(Encoder):
         }  # fmt: skip
         if r.get("trailing_delta") is not None:
             base["d"] = r["trailing_delta"]
-            base["D"] = r["time"] if r.get("triggered_at") is None else r["triggered_at"]
         self._list_leg(r)
         out = []
         for n, f in enumerate(fills):

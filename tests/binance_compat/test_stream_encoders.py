@@ -3,7 +3,7 @@
 import itertools
 from decimal import Decimal
 
-from binance_compat.stream_encoders import DiffDepth, PartialDepth, UserData
+from binance_compat.stream_encoders import DiffDepth, ListState, PartialDepth, UserData
 
 
 def depth_update(seq: int, prev_seq: int, bids=(), asks=()) -> dict:
@@ -88,3 +88,55 @@ def test_a_balance_change_caused_by_an_order_is_only_an_account_position() -> No
     )
     assert [e["e"] for e in events] == ["executionReport", "outboundAccountPosition"]
     assert events[0]["x"] == "NEW"
+
+
+def leg(order_id: int, status: str, list_status: str, **overrides) -> dict:
+    fields = {"order_id": order_id, "client_order_id": f"leg{order_id}", "type": "LIMIT_MAKER", "side": "SELL",
+              "status": status, "filled": "0", "fills": [], "order_list_id": 4, "order_list_status": list_status,
+              "order_list_client_id": "my-list", "trailing_delta": None, "triggered": False}  # fmt: skip
+    return report(**{**fields, **overrides})
+
+
+def test_a_plain_order_has_no_list_and_sends_no_list_status() -> None:
+    encoder = UserData({})
+    encoder.begin()
+    [execution] = encoder.encode(report(fills=[], status="NEW", filled="0"))
+    assert execution["g"] == -1 and "d" not in execution and encoder.finish() == []
+
+
+def test_a_placed_list_gives_its_legs_reports_then_one_list_status() -> None:
+    encoder = UserData({})
+    encoder.begin()
+    [limit] = encoder.encode(leg(11, "NEW", "EXECUTING"))
+    [stop] = encoder.encode(
+        leg(12, "NEW", "EXECUTING", type="STOP_LOSS_LIMIT", stop_price=None, trailing_delta=30)
+    )
+    assert (limit["g"], limit["w"], "d" in limit) == (4, True, False)
+    assert (stop["g"], stop["w"], stop["d"]) == (4, False, 30)
+    assert encoder.finish() == [{
+        "e": "listStatus", "E": 9, "s": "BTCUSD", "g": 4, "c": "OCO", "l": "EXEC_STARTED", "L": "EXECUTING",
+        "r": "NONE", "C": "my-list", "T": 9,
+        "O": [{"s": "BTCUSD", "i": 11, "c": "leg11"}, {"s": "BTCUSD", "i": 12, "c": "leg12"}],
+    }]  # fmt: skip
+    encoder.begin()
+    encoder.encode(leg(11, "NEW", "EXECUTING", qty="2"))  # an amend: the list's status did not change
+    assert encoder.finish() == []
+
+
+def test_a_list_that_ends_sends_all_done_once_and_is_forgotten() -> None:
+    seeded = ListState("BTCUSD", "my-list", {11: "leg11", 12: "leg12"}, status="EXECUTING")
+    encoder = UserData({}, {4: seeded})
+    encoder.begin()
+    encoder.encode(leg(12, "EXPIRED", "ALL_DONE", type="STOP_LOSS_LIMIT"))  # only one leg in this batch
+    [done] = encoder.finish()
+    assert (done["l"], done["L"], [o["i"] for o in done["O"]]) == ("ALL_DONE", "ALL_DONE", [11, 12])
+    assert encoder.lists == {}
+
+
+def test_a_rejected_list_is_all_done_with_reject() -> None:
+    encoder = UserData({})
+    encoder.begin()
+    encoder.encode(leg(11, "REJECTED", "REJECTED"))
+    encoder.encode(leg(12, "REJECTED", "REJECTED", type="STOP_LOSS_LIMIT"))
+    [rejected] = encoder.finish()
+    assert (rejected["l"], rejected["L"]) == ("ALL_DONE", "REJECT")
