@@ -68,3 +68,13 @@ def test_a_refusal_is_the_one_post_order_gets(client, key, bob, overrides):
     placed = call(client, key, "/api/v3/order", **params)
     assert tested.status_code == placed.status_code == 400
     assert body_of(tested) == body_of(placed)
+
+
+def test_a_trailing_stop_is_tested_with_its_delta(client, key, engine):
+    stop = {**ORDER, "type": "STOP_LOSS_LIMIT", "price": "110", "trailingDelta": "250"}
+    response = call(client, key, "/api/v3/order/test", **stop)
+    assert (response.status_code, body_of(response)) == (200, {})
+    assert engine.calls[-1]["op"] == "test_place" and engine.calls[-1]["trailing_delta"] == 250
+    refused = call(client, key, "/api/v3/order/test", **{**stop, "trailingDelta": "0"})
+    assert body_of(refused) == {"code": -1013, "msg": "Filter failure: TRAILING_DELTA"}
+    assert not Order.objects.exists()

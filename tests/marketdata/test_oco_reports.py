@@ -49,7 +49,9 @@ def test_list_legs_report_their_list_and_its_status(published):
         ("tp", "CANCELED", ""),
         ("sl", "CANCELED", "MATCHING_OCO_OTHER_LEG"),
     ]
-    assert {(r["order_list_id"], r["order_list_status"]) for r in reports} == {(lst["id"], "ALL_DONE")}
+    assert {(r["order_list_id"], r["order_list_status"], r["order_list_client_id"]) for r in reports} == {
+        (lst["id"], "ALL_DONE", "L1")
+    }
 
 
 @pytest.mark.django_db
