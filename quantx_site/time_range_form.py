@@ -30,7 +30,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 BAD_DATE = "Enter a date like 2026-12-01, or a date and time like 2026-12-01 14:30 (UTC)."
 OUT_OF_RANGE = "Enter a date from 1970-01-01 to 9999-12-31."
-START_AFTER_END = "“From” is after “To”."
+START_AFTER_END = "Must not be after “To”."
 
 
 class _TimeRangeQuery(TimeRangeQueryMixin, StrictSerializer):
@@ -72,8 +72,8 @@ class TimeRangeFormMixin(forms.Form):
     """Adds "From" (`start`) and "To" (`end`) to a filter form; after `is_valid()`,
     `cleaned_data["start_ms"]` / `["end_ms"]` are the API's `start_time` / `end_time` (or None)."""
 
-    start = forms.CharField(required=False, max_length=32, label="From", widget=DateTimeLocalInput())
-    end = forms.CharField(required=False, max_length=32, label="To", widget=DateTimeLocalInput(day_end=True))
+    start = forms.CharField(required=False, max_length=32, label="From (UTC)", widget=DateTimeLocalInput())
+    end = forms.CharField(required=False, max_length=32, label="To (UTC)", widget=DateTimeLocalInput(day_end=True))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

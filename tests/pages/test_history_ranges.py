@@ -81,11 +81,11 @@ def test_older_orders_links_keep_the_range(page, alice, funded, two_orders, monk
 @pytest.mark.parametrize(
     ("query", "field", "words"),
     [
-        ({"start": "2026-13-01"}, "From", BAD_DATE),
-        ({"end": "yesterday"}, "To", BAD_DATE),
-        ({"start": "1969-12-31"}, "From", OUT_OF_RANGE),
-        ({"start": "2026-03-02", "end": "2026-03-01"}, "From", START_AFTER_END),
-        ({"end": "99999-01-01T00:00"}, "To", BAD_DATE),
+        ({"start": "2026-13-01"}, "From (UTC)", BAD_DATE),
+        ({"end": "yesterday"}, "To (UTC)", BAD_DATE),
+        ({"start": "1969-12-31"}, "From (UTC)", OUT_OF_RANGE),
+        ({"start": "2026-03-02", "end": "2026-03-01"}, "From (UTC)", START_AFTER_END),
+        ({"end": "99999-01-01T00:00"}, "To (UTC)", BAD_DATE),
     ],
 )
 @pytest.mark.parametrize("name", ["orders", "fills", "ledger"])
