@@ -73,7 +73,9 @@ class TimeRangeFormMixin(forms.Form):
     `cleaned_data["start_ms"]` / `["end_ms"]` are the API's `start_time` / `end_time` (or None)."""
 
     start = forms.CharField(required=False, max_length=32, label="From (UTC)", widget=DateTimeLocalInput())
-    end = forms.CharField(required=False, max_length=32, label="To (UTC)", widget=DateTimeLocalInput(day_end=True))
+    end = forms.CharField(
+        required=False, max_length=32, label="To (UTC)", widget=DateTimeLocalInput(day_end=True)
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

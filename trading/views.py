@@ -370,7 +370,9 @@ def fill_history(request: HttpRequest) -> HttpResponse:
         "tab": "fills",
         "csv_query": csv_query.urlencode(),
     }
-    return render(request, "trading/fills.html", context, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request, "trading/fills.html", context, status=400 if form.is_bound and form.errors else 200
+    )
 
 
 class _Echo:
