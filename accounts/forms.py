@@ -3,7 +3,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from accounts.models import ApiKeyScope, LedgerReason, User
+from accounts.ledger_words import LEDGER_REASON_CHOICES
+from accounts.models import ApiKeyScope, User
+from quantx_site.time_range_form import TimeRangeFormMixin
 
 
 class SignupForm(UserCreationForm):
@@ -26,9 +28,10 @@ class FaucetForm(forms.Form):
         self.fields["asset"].choices = [(a, a) for a in assets]
 
 
-class LedgerFilterForm(forms.Form):
+class LedgerFilterForm(TimeRangeFormMixin, forms.Form):
     asset = forms.ChoiceField(required=False)
-    reason = forms.ChoiceField(choices=[("", "Any reason"), *LedgerReason.choices], required=False)
+    reason = forms.ChoiceField(choices=[("", "Any reason"), *LEDGER_REASON_CHOICES], required=False)
+    field_order = ["asset", "reason", "start", "end"]
     before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, assets: list[str], **kwargs: Any) -> None:

@@ -167,7 +167,8 @@ def _ledger_query(request: HttpRequest) -> tuple[LedgerFilterForm, Any]:
     query = form.cleaned_data if form.is_bound else {}
     try:
         entries = ledger_list(user=request.user, asset=query.get("asset") or None,  # type: ignore[arg-type]
-                              reason=query.get("reason") or None)  # fmt: skip
+                              reason=query.get("reason") or None, start_ms=query.get("start_ms"),
+                              end_ms=query.get("end_ms"))  # fmt: skip
     except ApiError as exc:
         form.add_error("asset", error_words(exc))
         return form, None

@@ -64,13 +64,15 @@ _DEPTH_SQL = """
 SELECT 0, NULL, seq, NULL FROM {symbolstate} WHERE instrument_id = %s
 UNION ALL
 SELECT 1, side, price, SUM(remaining) FROM {order}
- WHERE instrument_id = %s AND status IN (%s, %s) AND type <> %s AND (stop_price IS NULL OR triggered)
+ WHERE instrument_id = %s AND status IN (%s, %s) AND type <> %s
+   AND ((stop_price IS NULL AND trailing_delta IS NULL) OR triggered)
  GROUP BY side, price
 """
 
 
 def depth_from_database(instrument: Instrument) -> DepthSnapshot:
-    """The book as committed: resting orders (not waiting stops) summed per price, and the seq.
+    """The book as committed: resting orders (not waiting stops, fixed or trailing) summed per price,
+    and the seq.
 
     One statement, so PostgreSQL (READ COMMITTED) and SQLite read both from one snapshot.
     """

@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 from accounts.money import plain_decimal
 from quantx_site.errors import ApiError, ErrorCode
 from quantx_site.serializers import validated
+from quantx_site.time_range_form import TimeRangeFormMixin
 from trading.filters import NO_TIF_TYPES
 from trading.models import Instrument, OrderStatus, OrderType, Side, TimeInForce
 from trading.serializers import (
@@ -256,10 +257,11 @@ class AmendForm(ApiErrorsMixin, forms.Form):
 # ------------------------------------------------------------------------------------ filters
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(TimeRangeFormMixin, forms.Form):
     symbol = forms.ChoiceField(required=False, label="Market")
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
     side = forms.ChoiceField(choices=[("", "Both sides"), *Side.choices], required=False)
+    field_order = ["symbol", "status", "side", "start", "end"]
     before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, symbols: list[str], **kwargs: Any) -> None:
@@ -267,8 +269,9 @@ class OrderFilterForm(forms.Form):
         self.fields["symbol"].choices = [("", "All markets"), *((s, s) for s in symbols)]
 
 
-class FillFilterForm(forms.Form):
+class FillFilterForm(TimeRangeFormMixin, forms.Form):
     symbol = forms.ChoiceField(required=False, label="Market")
+    field_order = ["symbol", "start", "end"]
     before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, symbols: list[str], **kwargs: Any) -> None:

@@ -30,6 +30,7 @@ from marketdata.protocol import INTERVALS
 from quantx_site.errors import ApiError
 from trading import order_lists, selectors, services
 from trading.api import OrderPlaceThrottle
+from trading.book_ticker_panel import book_ticker_shown
 from trading.forms import (
     AmendForm,
     FillFilterForm,
@@ -163,6 +164,7 @@ def _trade_page(
         "ask_pad": range(BOOK_LEVELS - len(depth.asks)),
         "bid_pad": range(BOOK_LEVELS - len(depth.bids)),
         "book_seq": depth.seq,
+        "book_ticker": book_ticker_shown(depth),
         "trades": [
             {**t, "price": Decimal(t["price"]), "qty": Decimal(t["qty"]), "at": ms_to_datetime(t["time"])}
             for t in reversed(trades)
@@ -314,6 +316,8 @@ def order_history(request: HttpRequest) -> HttpResponse:
             symbol=query.get("symbol") or None,
             statuses=status_statuses(query.get("status") or ""),
             side=query.get("side") or None,
+            start_ms=query.get("start_ms"),
+            end_ms=query.get("end_ms"),
         ).select_related("instrument")
         if query.get("before"):
             orders = orders.filter(id__lt=query["before"])
@@ -348,7 +352,8 @@ def fill_history(request: HttpRequest) -> HttpResponse:
     older = None
     if not form.is_bound or form.is_valid():
         query = form.cleaned_data if form.is_bound else {}
-        trades = selectors.trade_list(user=request.user, symbol=query.get("symbol") or None)  # type: ignore[arg-type]
+        trades = selectors.trade_list(user=request.user, symbol=query.get("symbol") or None,  # type: ignore[arg-type]
+                                      start_ms=query.get("start_ms"), end_ms=query.get("end_ms"))  # fmt: skip
         if query.get("before"):
             trades = trades.filter(id__lt=query["before"])
         page = list(trades[: PAGE_SIZE + 1])
@@ -365,7 +370,9 @@ def fill_history(request: HttpRequest) -> HttpResponse:
         "tab": "fills",
         "csv_query": csv_query.urlencode(),
     }
-    return render(request, "trading/fills.html", context)
+    return render(
+        request, "trading/fills.html", context, status=400 if form.is_bound and form.errors else 200
+    )
 
 
 class _Echo:
@@ -397,10 +404,11 @@ def amount_text(value: Decimal | None) -> str:
 def fills_csv(request: HttpRequest) -> HttpResponse:
     form = FillFilterForm(request.GET or None, symbols=_symbols())
     if form.is_bound and not form.is_valid():
-        return HttpResponse("Unknown market.", status=400, content_type="text/plain")
-    symbol = (form.cleaned_data.get("symbol") if form.is_bound else None) or None
+        return HttpResponse("Invalid filter.", status=400, content_type="text/plain")
+    query = form.cleaned_data if form.is_bound else {}
     user = request.user
-    trades = selectors.trade_list(user=user, symbol=symbol)  # type: ignore[arg-type]
+    trades = selectors.trade_list(user=user, symbol=query.get("symbol") or None,  # type: ignore[arg-type]
+                                  start_ms=query.get("start_ms"), end_ms=query.get("end_ms"))  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
         chunk: list[Any] = []

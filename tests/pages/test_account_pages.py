@@ -60,7 +60,7 @@ def test_the_ledger_filters_by_asset_and_reason(page, alice, funded, engine):
     place(alice, "BUY", "100.00", "0.500")
     html = page.get(reverse("ledger"), {"asset": "USD", "reason": "ORDER_HOLD"}).content.decode()
     rows = re.findall(r"<tr><td class=\"mono muted\">.*?</tr>", html, re.S)
-    assert len(rows) == 1 and "-50.00" in rows[0] and "Order hold" in rows[0]
+    assert len(rows) == 1 and "-50.00" in rows[0] and "Held for an order" in rows[0]
 
 
 def test_the_ledger_refuses_an_unknown_asset_in_words(page, funded):

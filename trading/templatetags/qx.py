@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 
+from accounts.ledger_words import ledger_reason_words
+
 register = template.Library()
 
 
@@ -56,3 +58,9 @@ def reason_words(reason: str) -> str:
     if reason in REASON_WORDS:
         return REASON_WORDS[reason]
     return reason.split("_", 1)[-1].replace("_", " ").lower()
+
+
+@register.filter
+def ledger_words(entry: Any) -> str:
+    """A ledger entry's reason in words (accounts.ledger_words)."""
+    return ledger_reason_words(entry)
