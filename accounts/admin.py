@@ -101,7 +101,9 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "display_precision")
+    list_display = ("code", "name", "display_precision", "withdrawals_enabled", "withdrawal_fee", "withdrawal_min",
+                    "withdrawal_max")  # fmt: skip
+    list_filter = ("withdrawals_enabled",)
     search_fields = ("code", "name")
 
 

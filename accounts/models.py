@@ -5,8 +5,12 @@ A `Balance` row always equals the sum of the user's `LedgerEntry` rows for that 
 (docs/architecture.md decision 1); admin shows them read-only.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -32,12 +36,26 @@ class Asset(models.Model):
     withdrawal_min = MoneyField(
         default=0, help_text="Smallest amount a withdrawal may ask for (0: no minimum)."
     )
+    withdrawals_enabled = models.BooleanField(
+        default=True,
+        help_text="Untick to suspend new withdrawals of this asset (pending ones still get decided).",
+    )
+    withdrawal_max = MoneyField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+        help_text="Largest amount one withdrawal may ask for (empty: no maximum).",
+    )
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        if self.withdrawal_max is not None and self.withdrawal_max < (self.withdrawal_min or 0):
+            raise ValidationError({"withdrawal_max": "The maximum cannot be below the minimum withdrawal."})
 
 
 class Balance(models.Model):

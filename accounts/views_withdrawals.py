@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError as DrfValidationError
 from accounts.api_withdrawals import WithdrawalInputSerializer
 from accounts.models import Asset, User
 from accounts.money import plain_decimal
-from accounts.withdrawals import withdrawal_cancel, withdrawal_list, withdrawal_request
+from accounts.withdrawals import DISABLED, withdrawal_cancel, withdrawal_list, withdrawal_request
 from quantx_site.errors import ApiError
 from quantx_site.serializers import validated
 from trading.forms import error_words
@@ -37,17 +37,31 @@ _WORDS = {
 
 
 def withdrawals_page_context(*, user: User) -> dict[str, Any]:
-    """What the balances page shows for withdrawals: the form's assets and my latest withdrawals."""
+    """What the balances page shows for withdrawals: the form's assets (with their limits; a suspended
+    one is shown but not offered) and my latest withdrawals."""
     assets = [
         {"code": a.code, "precision": a.display_precision, "fee": plain_decimal(a.withdrawal_fee),
-         "min": plain_decimal(a.withdrawal_min)}
+         "min": plain_decimal(a.withdrawal_min), "enabled": a.withdrawals_enabled,
+         "max": "" if a.withdrawal_max is None else plain_decimal(a.withdrawal_max),
+         "limits": _limits(a)}
         for a in Asset.objects.order_by("code")
     ]  # fmt: skip
     return {
         "withdraw_assets": assets,
+        "withdraw_limits": [a for a in assets if a["limits"]],
         "withdraw_client_id": uuid.uuid4().hex,
         "withdrawals": list(withdrawal_list(user=user)[:HISTORY_ROWS]),
     }
+
+
+def _limits(asset: Asset) -> str:
+    """The form's hint for one asset: suspended, or its minimum and maximum ("" if it has neither)."""
+    if not asset.withdrawals_enabled:
+        return "withdrawals suspended"
+    parts = [f"min {plain_decimal(asset.withdrawal_min)}"] if asset.withdrawal_min else []
+    if asset.withdrawal_max is not None:
+        parts.append(f"max {plain_decimal(asset.withdrawal_max)}")
+    return ", ".join(parts) + " per withdrawal" if parts else ""
 
 
 def _words(exc: ApiError | DrfValidationError) -> str:
@@ -57,6 +71,8 @@ def _words(exc: ApiError | DrfValidationError) -> str:
     reason = str(exc.extra.get("reason") or "")
     if reason in _WORDS:
         return _WORDS[reason]
+    if reason == DISABLED:
+        return exc.msg
     if reason.startswith("FILTER_WITHDRAWAL"):  # "Filter failure: <reason>: the smallest ..."
         text = exc.msg.split(": ", 2)[-1]
         return text[:1].upper() + text[1:]

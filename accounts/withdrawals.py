@@ -42,6 +42,9 @@ NOT_PENDING = "WITHDRAWAL_NOT_PENDING"
 """Reason of a cancel, approve or reject of a withdrawal that is no longer PENDING."""
 FILTER_MIN = "FILTER_WITHDRAWAL_MIN"
 FILTER_FEE = "FILTER_WITHDRAWAL_FEE"
+FILTER_MAX = "FILTER_WITHDRAWAL_MAX"
+DISABLED = "WITHDRAWALS_DISABLED"
+"""Reason of a request for an asset whose withdrawals staff suspended (`Asset.withdrawals_enabled`)."""
 _UNKNOWN = "WORKER_UNKNOWN_WITHDRAWAL"
 ADDRESS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,36}")
@@ -68,9 +71,10 @@ def withdrawal_request(
 
     A `client_withdrawal_id` used before returns the original (duplicate=True), whatever the rest of
     the request says: the engine answers that; when a check here refuses the request the id is
-    looked up first, so a retry still gets its original. Checks: the asset exists (-1100), the
-    amount has at most the asset's decimals (-1111), is at least the asset's minimum (-1013
-    FILTER_WITHDRAWAL_MIN) and above its fee (-1013 FILTER_WITHDRAWAL_FEE); the engine refuses an
+    looked up first, so a retry still gets its original. Checks: the asset exists (-1100), its
+    withdrawals are not suspended (-2010 WITHDRAWALS_DISABLED), the amount has at most the asset's
+    decimals (-1111), is at least the asset's minimum (-1013 FILTER_WITHDRAWAL_MIN), at most its
+    maximum (-1013 FILTER_WITHDRAWAL_MAX) and above its fee (-1013 FILTER_WITHDRAWAL_FEE); the engine refuses an
     amount over the free balance (400 -2010 RISK_INSUFFICIENT_FUNDS). Nothing moves when refused.
     """
     generated = client_withdrawal_id is None
@@ -236,6 +240,13 @@ def _checked(*, asset_code: str, amount: Decimal, address: str) -> Asset:
     asset = Asset.objects.filter(code=asset_code).first()
     if asset is None:
         raise ApiError(ErrorCode.ILLEGAL_PARAMETER, f"asset: Unknown asset {asset_code!r}.", field="asset")
+    if not asset.withdrawals_enabled:
+        raise ApiError(
+            ErrorCode.NEW_ORDER_REJECTED,
+            f"Withdrawals of {asset.code} are suspended.",
+            field="asset",
+            reason=DISABLED,
+        )
     if not ADDRESS.fullmatch(address):
         raise ApiError(
             ErrorCode.ILLEGAL_PARAMETER,
@@ -256,6 +267,13 @@ def _checked(*, asset_code: str, amount: Decimal, address: str) -> Asset:
             f"Filter failure: {FILTER_MIN}: the smallest {asset.code} withdrawal is {plain_decimal(asset.withdrawal_min)}.",
             field="amount",
             reason=FILTER_MIN,
+        )
+    if asset.withdrawal_max is not None and amount > asset.withdrawal_max:
+        raise ApiError(
+            ErrorCode.FILTER_FAILURE,
+            f"Filter failure: {FILTER_MAX}: the largest {asset.code} withdrawal is {plain_decimal(asset.withdrawal_max)}.",
+            field="amount",
+            reason=FILTER_MAX,
         )
     if amount <= asset.withdrawal_fee:
         raise ApiError(
