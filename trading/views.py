@@ -147,10 +147,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _trade_page(
-    request: HttpRequest, instrument: Instrument, form: OrderForm, *, status: int = 200
+    request: HttpRequest, instrument: Instrument, form: OrderForm, *, status: int = 200, oco_form: Any = None
 ) -> HttpResponse:
     """The trading page: a composition of the read selectors the REST API also serves (depth,
-    trades, ticker; my open orders, fills, balances), rendered around the order form."""
+    trades, ticker; my open orders, fills, balances), rendered around the order form. `oco_form`: an
+    OCO form shown again after a refusal (its section open), else a fresh one."""
     user = request.user
     depth = market.depth_snapshot(instrument).limited(BOOK_LEVELS)
     scale = max(sum(Decimal(q) for _, q in depth.bids), sum(Decimal(q) for _, q in depth.asks))
@@ -189,7 +190,8 @@ def _trade_page(
         context.update(trader_panels(user=user, instrument=instrument))  # type: ignore[arg-type]
         from trading.oco_pages import OcoForm  # (it builds on this module's views)
 
-        context["oco_form"] = OcoForm(symbol=instrument.symbol)
+        context["oco_form"] = oco_form or OcoForm(symbol=instrument.symbol)
+        context["oco_open"] = oco_form is not None
     return render(request, "trading/trade.html", context, status=status)
 
 

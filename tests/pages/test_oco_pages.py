@@ -1,6 +1,8 @@
 """OCO lists and trailing stops on the trader pages (plain POST forms): the trading page places a
 list and a trailing stop, the orders page shows lists with their legs and cancels a list."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -41,10 +43,109 @@ def test_a_buy_list_with_a_trailing_stop_from_the_trading_page(page, funded, bob
     assert (stop.side, stop.trailing_delta, stop.stop_price) == ("BUY", 150, None)
 
 
-def test_a_list_with_prices_on_the_wrong_sides_is_refused_in_words(page, funded):
-    response = page.post(OCO, oco(**{"oco-limit_price": "80"}), follow=True)
-    assert "take-profit price must be above the stop price" in response.content.decode()
+def oco_error(html):
+    """The error box at the top of the OCO section, or None."""
+    found = re.search(r'<div class="form-error" role="alert" id="oco-error">(.*?)</div>', html)
+    return found and found.group(1)
+
+
+def field_errors(html, name):
+    """The errors shown in the OCO form's field `name` (its `.field` block)."""
+    block = re.search(rf'<div class="field">(?:(?!<div class="field">).)*?name="oco-{name}".*?(?=<div class="field">|<button)',
+                      html, re.S).group(0)  # fmt: skip
+    return re.findall(r'<p class="field-error" role="alert">(.*?)</p>', block)
+
+
+def client_list_id(html):
+    return re.search(r'name="oco-client_list_id" value="([^"]*)"', html).group(1)
+
+
+def test_a_list_with_prices_on_the_wrong_sides_is_refused_in_words_on_the_page_again(page, funded, engine):
+    response = page.post(OCO, oco(**{"oco-limit_price": "80"}))
+    assert response.status_code == 400  # no redirect: the page again, as the main form answers a refusal
+    html = response.content.decode()
+    assert '<details class="oco-box" id="oco" open>' in html
+    assert "For a sell the take-profit price must be above the stop price; for a buy, below." in oco_error(
+        html
+    )
+    for name, value in (
+        ("qty", "0.5"),
+        ("limit_price", "80"),
+        ("stop_price", "90"),
+        ("stop_limit_price", "89"),
+    ):
+        assert re.search(rf'name="oco-{name}" value="{re.escape(value)}"', html), name
+    assert re.search(r'type="radio" name="oco-side" value="SELL"[^>]*checked', html)
+    assert client_list_id(html) == "web-oco-1"  # nothing stored: the same id for the retry
     assert not OrderList.objects.exists()
+    assert [c for c in engine.calls if c["op"] == "place_oco"] == []
+
+
+def test_a_refused_field_is_named_next_to_it_and_the_main_form_stays_fresh(page, funded, engine):
+    response = page.post(OCO, oco(**{"oco-limit_price": "120.005", "oco-qty": "abc"}))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert field_errors(html, "qty") == ["Enter a number, like 0.5."]
+    assert field_errors(html, "stop_price") == []
+    assert oco_error(html) is None
+    assert re.search(r'name="oco-qty" value="abc"[^>]*autofocus', html)
+    assert 'id="order-error" hidden' in html  # the main order form is not the one refused
+    response = page.post(OCO, oco(**{"oco-limit_price": "120.005"}))
+    html = response.content.decode()
+    assert field_errors(html, "limit_price") == [
+        "Limit price must be a multiple of 0.01 USD (the tick size)."
+    ]
+    assert not OrderList.objects.exists()
+
+
+def test_a_bad_hidden_list_id_is_said_at_the_top_not_lost(page, funded, engine):
+    response = page.post(OCO, oco(**{"oco-client_list_id": "x" * 200}))
+    assert response.status_code == 400
+    assert "List id: " in oco_error(response.content.decode())
+    assert not OrderList.objects.exists()
+
+
+def test_a_list_the_engine_rejected_renews_the_client_list_id(page, bob_page, funded, engine):
+    bob_page.post(reverse("order-place", args=["BTC-USD"]),
+                  {"side": "BUY", "type": "LIMIT", "price": "125", "qty": "0.5", "tif": "GTC", "next": TRADE})  # fmt: skip
+    response = page.post(OCO, oco())  # its take profit at 120 would trade with bob's bid at 125
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "a post-only (limit maker) order may not trade at once" in oco_error(html)
+    assert OrderList.objects.get(client_list_id="web-oco-1").status == "REJECTED"
+    assert client_list_id(html) not in ("", "web-oco-1")
+    assert 'name="oco-limit_price" value="120"' in html
+
+
+def test_status_unknown_keeps_the_client_list_id_so_a_retry_cannot_place_it_twice(page, funded, engine):
+    engine.lose_reply = True
+    response = page.post(OCO, oco())
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "not known yet whether this went through" in oco_error(html)
+    assert client_list_id(html) == "web-oco-1"
+    engine.lose_reply = False
+    retry = page.post(OCO, oco(), follow=True)
+    assert "was already placed by this form; nothing new was sent." in retry.content.decode()
+    assert OrderList.objects.filter(client_list_id="web-oco-1").count() == 1
+    assert Order.objects.count() == 2
+
+
+def test_a_script_gets_the_refusal_as_json(page, funded):
+    response = page.post(OCO, oco(**{"oco-limit_price": "120.005"}), HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errors"] == {"limit_price": ["Limit price must be a multiple of 0.01 USD (the tick size)."]}
+    assert (body["ok"], body["client_list_id"]) == (False, "web-oco-1")
+
+
+def test_the_oco_inputs_have_phone_hints(page, funded):
+    html = page.get(TRADE).content.decode()
+    for name in ("qty", "limit_price", "stop_price", "stop_limit_price"):
+        assert re.search(rf'name="oco-{name}"[^>]*autocomplete="off"[^>]*inputmode="decimal"|'
+                         rf'name="oco-{name}"[^>]*inputmode="decimal"[^>]*autocomplete="off"', html), name  # fmt: skip
+    assert re.search(r'name="oco-trailing_delta"[^>]*inputmode="numeric"', html)
+    assert '<details class="oco-box" id="oco">' in html  # closed until a refusal shows it again
 
 
 def test_a_trailing_stop_order_from_the_main_form(page, funded):
