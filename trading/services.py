@@ -100,23 +100,12 @@ def order_place(
         if existing is None:
             raise
         return PlacedOrder(order=existing, duplicate=True)
-    command = {
-        "op": OP_PLACE,
-        "user_id": user.pk,
-        "symbol": instrument.symbol,
-        "side": side,
-        "order_type": order_type,
-        "qty": plain_decimal(qty),
-        "quote_qty": plain_decimal(quote_qty),
-        "price": plain_decimal(price),
-        "stop_price": plain_decimal(stop_price),
-        "tif": tif or TimeInForce.GTC.value,  # MARKET: the engine reads GTC as "not given"
-        "stp": stp,
-        "client_order_id": client_order_id,
-        "client_order_id_generated": generated,
-    }
-    if trailing_delta is not None:
-        command["trailing_delta"] = trailing_delta
+    command = order_command(
+        OP_PLACE, user=user, instrument=instrument, side=side, order_type=order_type, qty=qty,
+        quote_qty=quote_qty, price=price, stop_price=stop_price, tif=tif, stp=stp,
+        client_order_id=client_order_id, trailing_delta=trailing_delta,
+    )  # fmt: skip
+    command["client_order_id_generated"] = generated
     reply = engine_send(
         command,
         unknown_msg="Order status unknown: the engine did not answer in time. Look the order up by "
@@ -138,6 +127,31 @@ def order_place(
             client_order_id=client_order_id,
         )
     return PlacedOrder(order=order, duplicate=duplicate)
+
+
+def order_command(
+    op: str, *, user: User, instrument: Instrument, side: str, order_type: str, qty: Decimal | None,
+    quote_qty: Decimal | None, price: Decimal | None, stop_price: Decimal | None, tif: str | None,
+    stp: str, client_order_id: str | None, trailing_delta: int | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The engine command of a new order (`place`, or `test_place`: trading.whatif)."""
+    command: dict[str, Any] = {
+        "op": op,
+        "user_id": user.pk,
+        "symbol": instrument.symbol,
+        "side": side,
+        "order_type": order_type,
+        "qty": plain_decimal(qty),
+        "quote_qty": plain_decimal(quote_qty),
+        "price": plain_decimal(price),
+        "stop_price": plain_decimal(stop_price),
+        "tif": tif or TimeInForce.GTC.value,  # MARKET: the engine reads GTC as "not given"
+        "stp": stp,
+        "client_order_id": client_order_id,
+    }
+    if trailing_delta is not None:
+        command["trailing_delta"] = trailing_delta
+    return command
 
 
 def order_checks(

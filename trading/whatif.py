@@ -14,13 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.models import User
-from accounts.money import plain_decimal
 from engine.client.errors import engine_refusal_error, engine_send
 from engine.client.protocol import OP_TEST_PLACE
 from quantx_site.errors import ApiError, ErrorCode
-from trading.models import OrderStatus, SelfTradePrevention, TimeInForce
+from trading.models import OrderStatus, SelfTradePrevention
 from trading.selectors import order_find_by_client_id
-from trading.services import OrderData, order_checks
+from trading.services import OrderData, order_checks, order_command
 
 UNKNOWN_MSG = "The engine did not answer in time. A test order changes nothing: send it again."
 
@@ -74,24 +73,12 @@ def order_test(
             raise
         return _duplicate(existing)
     named = {"client_order_id": client_order_id} if client_order_id else {}
-    reply = engine_send(
-        {
-            "op": OP_TEST_PLACE,
-            "user_id": user.pk,
-            "symbol": instrument.symbol,
-            "side": side,
-            "order_type": order_type,
-            "qty": plain_decimal(qty),
-            "quote_qty": plain_decimal(quote_qty),
-            "price": plain_decimal(price),
-            "stop_price": plain_decimal(stop_price),
-            "tif": tif or TimeInForce.GTC.value,
-            "stp": stp,
-            "client_order_id": client_order_id,
-            **({"trailing_delta": trailing_delta} if trailing_delta is not None else {}),
-        },
-        unknown_msg=UNKNOWN_MSG,
-    )
+    command = order_command(
+        OP_TEST_PLACE, user=user, instrument=instrument, side=side, order_type=order_type, qty=qty,
+        quote_qty=quote_qty, price=price, stop_price=stop_price, tif=tif, stp=stp,
+        client_order_id=client_order_id, trailing_delta=trailing_delta,
+    )  # fmt: skip
+    reply = engine_send(command, unknown_msg=UNKNOWN_MSG)
     if not reply.get("ok"):
         raise engine_refusal_error(reply, default=ErrorCode.NEW_ORDER_REJECTED, **named)
     if reply.get("duplicate"):
